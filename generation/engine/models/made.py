@@ -1,0 +1,257 @@
+"""The network behind the ``autoregressive`` generator: a conditional MADE.
+
+MADE (Germain et al. 2015, "MADE: Masked Autoencoder for Distribution Estimation",
+ICML) turns a plain MLP into an autoregressive model by masking its weights: output
+``j`` sees only inputs ``x_<j``, so one forward pass gives every conditional
+``p(x_j | x_<j, population)`` and the product of them is an exact likelihood.
+
+Degrees (MADE's ``m(k)``): input ``i`` has degree ``i``; each hidden unit gets a degree
+``m`` in ``[0, n_variants - 1]`` and sees only inputs ``i < m``; a hidden unit feeds a
+unit of a later layer with a degree not below its own, and output ``j`` takes hidden
+units of degree ``<= j``. Degrees are spread evenly and rise with the unit index, so the
+units output ``j`` depends on are a prefix of every layer: sampling SNP ``j`` only runs
+that prefix (see :meth:`ConditionalMADE.sample`).
+
+The population enters through a small embedding added to the first hidden layer (every
+unit, whatever its degree, may see it) and to the output logits, so even the first SNP
+depends on the population.
+
+Mixture components: the network is evaluated once per latent component ``k`` (an
+embedding added like the population's), and the haplotype's likelihood is
+``sum_k pi(k | pop) prod_j p(x_j | x_<j, k, pop)``, still exact (a log-sum-exp over
+components). A single autoregressive chain has to infer a haplotype's ancestry from the
+SNPs it has already drawn, and when a sampled prefix looks admixed the chain drifts to
+where it saw little data; drawing the component first fixes the ancestry up front, as the
+latent class of a mixture of populations does, and the network models the rest (LD,
+admixture, within-group structure). The input layer, the costliest part, is shared by all
+components.
+
+:class:`MaskedLinear` keeps its mask as a buffer and has its own Opacus grad sampler,
+because DP-SGD needs per-sample gradients of the masked weight, which are the plain
+linear ones times the mask. Inputs may carry a middle dimension (an individual's two
+haplotypes, shape ``(batch, 2, n_variants)``); the sampler sums over it, so the per-sample
+gradient is the per-individual gradient, the privacy unit.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from opacus.grad_sample import register_grad_sampler
+from torch import nn
+
+
+class MaskedLinear(nn.Linear):
+    """``nn.Linear`` whose weight is multiplied by a fixed 0/1 mask of the same shape."""
+
+    def __init__(self, mask: torch.Tensor, *, bias: bool = True) -> None:
+        out_features, in_features = mask.shape
+        super().__init__(in_features, out_features, bias=bias)
+        self.register_buffer("mask", mask.to(torch.float32))
+        with torch.no_grad():
+            # Kaiming-style scale over the connections a unit really has, not all inputs.
+            fan_in = self.mask.sum(dim=1, keepdim=True).clamp(min=1.0)
+            self.weight.normal_(0.0, 1.0).mul_(torch.sqrt(1.0 / fan_in)).mul_(self.mask)
+
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        return F.linear(inputs, self.weight * self.mask, self.bias)
+
+
+@register_grad_sampler(MaskedLinear)
+def _masked_linear_grad_sample(
+    layer: MaskedLinear, activations: list[torch.Tensor], backprops: torch.Tensor
+) -> dict[nn.Parameter, torch.Tensor]:
+    """Per-sample gradients of a masked layer: the linear ones, masked.
+
+    ``activations[0]`` has shape ``(batch, ..., in_features)`` and ``backprops``
+    ``(batch, ..., out_features)``; middle dimensions are summed over.
+    """
+    inputs = activations[0].to(backprops.dtype)
+    grads: dict[nn.Parameter, torch.Tensor] = {}
+    if layer.weight.requires_grad:
+        grads[layer.weight] = torch.einsum("n...i,n...j->nij", backprops, inputs) * layer.mask
+    if layer.bias is not None and layer.bias.requires_grad:
+        grads[layer.bias] = torch.einsum("n...k->nk", backprops)
+    return grads
+
+
+def hidden_degrees(n_variants: int, n_units: int) -> torch.Tensor:
+    """Evenly spread, non-decreasing degrees in ``[0, n_variants - 1]``; shape (n_units,)."""
+    return torch.div(torch.arange(n_units) * n_variants, n_units, rounding_mode="floor")
+
+
+class ConditionalMADE(nn.Module):
+    """Mixture of masked MLPs: ``log p(x | population)`` exactly, every SNP in one pass.
+
+    Parameters
+    ----------
+    n_variants : int
+        SNPs, in the order of the autoregressive factorisation.
+    hidden : int
+        Units per hidden layer.
+    layers : int
+        Hidden layers (>= 1).
+    n_populations : int
+        Conditioning labels (1 for an unconditional model).
+    population_dim : int
+        Size of the population embedding.
+    dropout : float
+        Dropout on hidden activations during training.
+    components : int
+        Latent mixture components (1: a single autoregressive chain).
+    """
+
+    def __init__(
+        self,
+        n_variants: int,
+        *,
+        hidden: int,
+        layers: int,
+        n_populations: int,
+        population_dim: int,
+        dropout: float,
+        components: int = 1,
+    ) -> None:
+        super().__init__()
+        self.n_variants = n_variants
+        self.components = components
+        inputs = torch.arange(n_variants)
+        degrees = hidden_degrees(n_variants, hidden)
+        masks = [(inputs[None, :] < degrees[:, None])]  # (hidden, n_variants)
+        masks += [(degrees[None, :] <= degrees[:, None])] * (layers - 1)  # (hidden, hidden)
+        self.hidden_layers = nn.ModuleList(MaskedLinear(mask) for mask in masks)
+        self.output = MaskedLinear(degrees[None, :] <= inputs[:, None])  # (n_variants, hidden)
+        self.population_embedding = nn.Embedding(n_populations, population_dim)
+        self.population_to_hidden = nn.Linear(population_dim, hidden, bias=False)
+        self.population_to_output = nn.Linear(population_dim, n_variants, bias=False)
+        # per population: logits of the mixture weights pi(k | pop), shape (n_pop, components)
+        self.mixture_logits = nn.Embedding(n_populations, components)
+        nn.init.zeros_(self.mixture_logits.weight)
+        self.component_to_hidden = nn.Embedding(components, hidden)
+        self.component_to_output = nn.Embedding(components, n_variants)
+        for table in (self.component_to_hidden, self.component_to_output):
+            nn.init.normal_(table.weight, 0.0, 0.1 if components > 1 else 0.0)
+        self.dropout = nn.Dropout(dropout)
+        # units output j depends on: the first prefix[j] units of every hidden layer
+        self.register_buffer(
+            "prefix", torch.searchsorted(degrees, inputs, right=True), persistent=False
+        )
+
+    def forward(self, haplotypes: torch.Tensor, populations: torch.Tensor) -> torch.Tensor:
+        """Log-likelihood of haplotypes ``(..., n_variants)`` float given population indices
+        ``(...)`` long; shape ``(...)``, in nats."""
+        context = self.population_embedding(populations)  # (..., population_dim)
+        components = torch.arange(self.components).expand(*populations.shape, self.components)
+        hidden = (
+            (self.hidden_layers[0](haplotypes) + self.population_to_hidden(context)).unsqueeze(-2)
+            + self.component_to_hidden(components)
+        )  # (..., components, hidden)
+        hidden = self.dropout(F.relu(hidden))
+        for layer in self.hidden_layers[1:]:
+            hidden = self.dropout(F.relu(layer(hidden)))
+        logits = (
+            self.output(hidden)
+            + self.population_to_output(context).unsqueeze(-2)
+            + self.component_to_output(components)
+        )  # (..., components, n_variants)
+        per_component = -F.binary_cross_entropy_with_logits(
+            logits, haplotypes.unsqueeze(-2).expand_as(logits), reduction="none"
+        ).sum(-1)  # (..., components)
+        weights = F.log_softmax(self.mixture_logits(populations), dim=-1)  # (..., components)
+        return torch.logsumexp(per_component + weights, dim=-1)
+
+    @torch.no_grad()
+    def sample(self, populations: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        """Ancestral sampling, SNP by SNP, of one haplotype per population index.
+
+        Runs in O(n * n_variants * hidden^2) rather than a full forward pass per SNP: the
+        first layer's pre-activation is updated one input column at a time, and only the
+        prefix of units that output ``j`` can see is evaluated.
+
+        Parameters
+        ----------
+        populations : torch.Tensor, long, shape (n,)
+        generator : torch.Generator
+
+        Returns
+        -------
+        torch.Tensor, float32 of 0/1, shape (n, n_variants)
+        """
+        n = populations.shape[0]
+        context = self.population_embedding(populations)  # (n, population_dim)
+        weights = torch.softmax(self.mixture_logits(populations), dim=-1)  # (n, components)
+        components = torch.multinomial(weights, 1, generator=generator)[:, 0]  # (n,)
+        first = self.hidden_layers[0]
+        first_weight = first.weight * first.mask  # (hidden, n_variants)
+        pre_activation = (
+            first.bias + self.population_to_hidden(context) + self.component_to_hidden(components)
+        )  # (n, hidden)
+        later = [(layer.weight * layer.mask, layer.bias) for layer in self.hidden_layers[1:]]
+        out_weight = self.output.weight * self.output.mask  # (n_variants, hidden)
+        out_offset = (
+            self.output.bias
+            + self.population_to_output(context)
+            + self.component_to_output(components)
+        )  # (n, n_variants)
+        uniforms = torch.rand(n, self.n_variants, generator=generator)
+        haplotypes = torch.zeros(n, self.n_variants)
+        for j in range(self.n_variants):
+            k = int(self.prefix[j])
+            hidden = F.relu(pre_activation[:, :k])  # (n, k)
+            for weight, bias in later:
+                hidden = F.relu(hidden @ weight[:k, :k].T + bias[:k])
+            logit = hidden @ out_weight[j, :k] + out_offset[:, j]  # (n,)
+            draw = (uniforms[:, j] < torch.sigmoid(logit)).float()
+            haplotypes[:, j] = draw
+            pre_activation += draw[:, None] * first_weight[:, j]
+        return haplotypes
+
+
+@torch.no_grad()
+def initialise_as_latent_classes(
+    network: ConditionalMADE,
+    haplotypes: torch.Tensor,
+    populations: torch.Tensor,
+    *,
+    iterations: int = 60,
+    generator: torch.Generator | None = None,
+) -> None:
+    """Start ``network`` as a latent class model fitted by EM: a mixture of independent SNPs.
+
+    Each component gets its allele frequencies (``component_to_output``), each population
+    its mixture weights (``mixture_logits``), and the readout of the hidden units starts
+    at zero, so the untrained network *is* the mixture; training then adds the dependence
+    on earlier SNPs. Without it gradient descent starts from identical components and
+    rarely separates them. Uses the data directly: not for DP training.
+
+    Parameters
+    ----------
+    network : ConditionalMADE
+    haplotypes : torch.Tensor, float 0/1, shape (n, n_variants)
+    populations : torch.Tensor, long, shape (n,)
+    iterations : int
+        EM iterations.
+    generator : torch.Generator, optional
+        Picks the haplotypes that seed the components.
+    """
+    n, k = haplotypes.shape[0], network.components
+    n_populations = network.mixture_logits.num_embeddings
+    seeds = torch.randperm(n, generator=generator)[:k]
+    # seeds pulled towards 1/2, so a component is a neighbourhood, not one haplotype
+    frequencies = 0.5 * haplotypes[seeds] + 0.25  # (k, n_variants)
+    weights = torch.full((n_populations, k), 1.0 / k)  # (n_populations, k)
+    members = F.one_hot(populations, n_populations).to(haplotypes.dtype)  # (n, n_populations)
+    for _ in range(iterations):
+        log_likelihood = (
+            haplotypes @ frequencies.log().T + (1 - haplotypes) @ (1 - frequencies).log().T
+        )  # (n, k)
+        responsibility = torch.softmax(log_likelihood + weights[populations].log(), dim=1)
+        # Beta(1, 1) and Dirichlet(1) priors: no component collapses onto a few haplotypes
+        mass = responsibility.sum(0)  # (k,)
+        frequencies = (responsibility.T @ haplotypes + 1.0) / (mass[:, None] + 2.0)
+        weights = (members.T @ responsibility + 1.0) / (members.sum(0)[:, None] + k)
+    base = network.output.bias  # (n_variants,)
+    network.component_to_output.weight.copy_(torch.logit(frequencies) - base)
+    network.mixture_logits.weight.copy_(weights.log())
+    network.component_to_hidden.weight.zero_()
+    network.output.weight.zero_()

@@ -1,0 +1,1 @@
+"""Cohort registration, ingestion, QC and the train/holdout split."""

@@ -1,0 +1,1 @@
+"""Settings modules: base (shared), demo (zero setup), test (PostgreSQL + Redis), production."""

@@ -1,0 +1,1 @@
+"""Background work shared by every app: job status, progress, claiming, dispatch."""

@@ -1,0 +1,1 @@
+"""Release proposals, four-eyes approval, signed bundles, catalogue, access and downloads."""
