@@ -12,7 +12,6 @@ import numpy as np
 from generation.engine.genotypes import VariantTable
 from generation.engine.vcf import write_vcf
 
-
 PASSWORD = "correct-horse-battery"
 
 

@@ -62,10 +62,7 @@ def train_holdout_split(
     for name in sorted(groups):
         members = np.array(groups[name])
         size = int(round(holdout_fraction * len(members)))
-        if len(members) >= 2:
-            size = min(max(size, 1), len(members) - 1)
-        else:
-            size = 0
+        size = min(max(size, 1), len(members) - 1) if len(members) >= 2 else 0
         holdout.extend(rng.choice(members, size=size, replace=False).tolist())
     holdout_array = np.array(sorted(holdout), dtype=np.int64)
     train_array = np.setdiff1d(np.arange(n_individuals, dtype=np.int64), holdout_array)

@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import expect
-
-from browser import browser, new_page, screenshot, sign_in  # noqa: F401  (fixtures)
+from browser import screenshot, sign_in
 from factories import PASSWORD
+from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core import mail
-from django.urls import reverse
-
 from accounts.models import ResearcherProfile
 from accounts.selectors import role_of
+from django.core import mail
+from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 from cohorts.models import Cohort
-from factories import wait_for
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from factories import wait_for
 
 
 @pytest.mark.celery_worker

@@ -9,7 +9,6 @@ import json
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-
 from events.models import Event
 from events.services import event_record, events_verify
 

@@ -6,8 +6,8 @@ import hashlib
 from datetime import timedelta
 
 import pytest
-from conftest import PURPOSE, extract_bytes
 from django.utils import timezone
+from release_factories import PURPOSE, extract_bytes
 from releases.access_services import (
     access_request_approve,
     access_request_create,

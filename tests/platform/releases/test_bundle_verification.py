@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import extract_archive, make_audited_set, propose, publish
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from release_factories import extract_archive, make_audited_set, propose, publish
 from releases.verify_bundle import (
     ENVELOPE_NAME,
     MANIFEST_NAME,

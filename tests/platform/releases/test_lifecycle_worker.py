@@ -8,12 +8,11 @@ import subprocess
 import sys
 
 import pytest
-from conftest import DUO, PURPOSE, extract_bytes, make_audited_set
 from django.core.management import call_command
 from django.test import Client
-from factories import wait_for
-
 from events.services import events_verify
+from factories import wait_for
+from release_factories import DUO, PURPOSE, extract_bytes, make_audited_set
 from releases.models import AccessGrant, AccessRequest, DownloadLog, Release
 
 

@@ -15,9 +15,9 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from conftest import grant_access, make_audited_set, propose, publish
 from django.core.management import call_command
 from django.test import Client, override_settings
+from release_factories import grant_access, make_audited_set, propose, publish
 
 ROLES = ("anonymous", "custodian", "reviewer", "researcher", "other_researcher", "other_custodian",
          "other_reviewer")

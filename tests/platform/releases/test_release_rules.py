@@ -6,9 +6,9 @@ import json
 
 import pytest
 from accounts.models import Membership
-from conftest import DUO, grant_access, make_audited_set, propose, publish
 from events.models import Event
 from events.services import events_verify
+from release_factories import DUO, grant_access, make_audited_set, propose, publish
 from releases.models import AccessRequestStatus, Release, ReleaseStatus
 from releases.services import (
     IllegalReleaseTransition,
