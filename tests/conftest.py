@@ -157,6 +157,7 @@ def celery_worker_process(django_db_setup, django_db_blocker) -> Iterator[subpro
     from config.celery import app
 
     app.control.purge()
+    (ROOT / "var").mkdir(exist_ok=True)
     log = open(ROOT / "var" / "test-worker.log", "w")  # noqa: SIM115
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "celery,training",

@@ -215,7 +215,7 @@ class HaplotypeGenerator(ABC):
         import torch
 
         state = torch.load(Path(path), map_location="cpu", weights_only=False)
-        model_cls = REGISTRY[state["model"]] if cls is HaplotypeGenerator else cls
+        model_cls = get_generator_class(state["model"]) if cls is HaplotypeGenerator else cls
         model = model_cls(state["params"], seed=state["seed"])
         model._restore(state)
         return model

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
 
 import numpy as np
@@ -60,15 +61,20 @@ def test_allele_frequencies_follow_the_training_set(cohort_haplotypes, af_r2) ->
 
 
 def test_conditional_samples_carry_their_population_frequencies(two_populations) -> None:
-    haplotypes, labels, frequencies = two_populations
+    """Compared with each population's frequencies in the training haplotypes: with 120
+    haplotypes per population those correlate only ~0.89 with the simulation's true
+    frequencies, so the true ones would cap even a perfect model below a 0.9 bar."""
+    haplotypes, labels, _ = two_populations
     model = small_model(max_epochs=12).fit(haplotypes, labels)
     assert model.populations_ == ["POP_A", "POP_B"]
-    for index, name in enumerate(model.populations_):
+    rows = np.array(labels)
+    for name, other in (("POP_A", "POP_B"), ("POP_B", "POP_A")):
         drawn = model.sample(400, population=name, seed=1).mean(axis=0)
-        own = np.corrcoef(drawn, frequencies[index])[0, 1]
-        assert own > 0.9
-        assert np.abs(drawn - frequencies[index]).mean() < 0.1
-        assert np.abs(drawn - frequencies[1 - index]).mean() > 0.3
+        own = haplotypes[rows == name].mean(axis=0)
+        theirs = haplotypes[rows == other].mean(axis=0)
+        assert np.corrcoef(drawn, own)[0, 1] > 0.9
+        assert np.abs(drawn - own).mean() < 0.05
+        assert np.abs(drawn - theirs).mean() > 0.4
 
 
 def test_unknown_population_is_refused(two_populations) -> None:
@@ -213,12 +219,14 @@ def test_dp_per_individual_gradients_are_exact() -> None:
     )
     records = (torch.rand(4, 2, 10) < 0.5).float()  # (individuals, 2 haplotypes, SNPs)
     labels = torch.randint(0, 3, (4, 2))
+    # The reference is an unwrapped copy: Opacus' hooks stay on the wrapped network's layers
+    # and would record the reference passes too.
+    reference = copy.deepcopy(network)
     wrapped = GradSampleModule(network, loss_reduction="sum")
     (-wrapped(records, labels).sum()).backward()
     for individual in range(4):
-        network.zero_grad()
         own = torch.autograd.grad(
-            -network(records[individual], labels[individual]).sum(), list(network.parameters())
+            -reference(records[individual], labels[individual]).sum(), list(reference.parameters())
         )
         for parameter, gradient in zip(network.parameters(), own, strict=True):
             torch.testing.assert_close(parameter.grad_sample[individual], gradient, atol=1e-5, rtol=1e-4)

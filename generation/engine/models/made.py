@@ -26,7 +26,7 @@ latent class of a mixture of populations does, and the network models the rest (
 admixture, within-group structure). The input layer, the costliest part, is shared by all
 components.
 
-:class:`MaskedLinear` keeps its mask as a buffer and has its own Opacus grad sampler,
+:class:`MaskedLinear` keeps its mask as a plain tensor (not a buffer) and has its own Opacus grad sampler,
 because DP-SGD needs per-sample gradients of the masked weight, which are the plain
 linear ones times the mask. Inputs may carry a middle dimension (an individual's two
 haplotypes, shape ``(batch, 2, n_variants)``); the sampler sums over it, so the per-sample
@@ -47,11 +47,20 @@ class MaskedLinear(nn.Linear):
     def __init__(self, mask: torch.Tensor, *, bias: bool = True) -> None:
         out_features, in_features = mask.shape
         super().__init__(in_features, out_features, bias=bias)
-        self.register_buffer("mask", mask.to(torch.float32))
+        # A plain attribute, not a buffer: Opacus refuses trainable layers with buffers
+        # (buffers are not private). The mask is a function of the architecture alone, so
+        # it is rebuilt on load rather than stored.
+        self.mask = mask.to(torch.float32)
         with torch.no_grad():
             # Kaiming-style scale over the connections a unit really has, not all inputs.
             fan_in = self.mask.sum(dim=1, keepdim=True).clamp(min=1.0)
             self.weight.normal_(0.0, 1.0).mul_(torch.sqrt(1.0 / fan_in)).mul_(self.mask)
+
+    def _apply(self, fn, recurse=True):  # type: ignore[no-untyped-def]
+        # Keep the mask on the weight's device and dtype through .to(), .double(), ...
+        super()._apply(fn, recurse)
+        self.mask = fn(self.mask)
+        return self
 
     def forward(self, inputs: torch.Tensor) -> torch.Tensor:
         return F.linear(inputs, self.weight * self.mask, self.bias)

@@ -1,0 +1,251 @@
+"""Generator benchmark on the 1000 Genomes 805-SNP set (Yelmen et al. 2021).
+
+    .venv/bin/python bench/generators.py [--max-minutes 10] [--threads 2] [--only NAME ...]
+
+Every model, and each DP-capable model at epsilon 1 and 10, is trained on the fixed 80%
+split of the set (by individuals, stratified by population, seed 42: the same
+:func:`generation.engine.split.train_holdout_split` the site uses at ingest) and samples
+as many haplotypes as the holdout holds (conditional models: the holdout's population
+mix). Runs of earlier invocations are kept, so configurations can be run with different
+caps (``--only gan --max-minutes 5``). Each configuration runs in its own process, so wall time and peak memory (the
+process's maximum resident set) are its own; ``--max-minutes`` caps training (a model
+stopped by the cap is reported with ``capped: true`` and the epochs it reached).
+
+The synthetic set is then audited with :func:`audit.metrics.audit_report`, the function
+the site and ``python -m audit`` run: allele-frequency r^2, LD r^2 correlation, PCA
+distance, pairwise-distance Wasserstein distance, AATS against train and holdout, privacy
+loss, exact copies of training haplotypes. The noise floor is the same audit with a real
+sample in place of the synthetic one: the holdout is cut in two halves by individuals,
+one half plays "synthetic", the other "holdout" (fidelity is also given for the whole
+holdout against train, the report's ``baseline``).
+
+Writes ``bench/results/generators.json`` and prints a Markdown table for the README.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform as host_platform
+import resource
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT)]
+
+from audit.metrics import audit_report  # noqa: E402
+from generation.engine.base import PrivacyConfig, get_generator_class  # noqa: E402
+from generation.engine.panel import read_panel  # noqa: E402
+from generation.engine.split import train_holdout_split  # noqa: E402
+from generation.engine.vcf import read_vcf  # noqa: E402
+
+DATA = ROOT / "data" / "1000g_805"
+RESULTS = ROOT / "bench" / "results" / "generators.json"
+SPLIT_SEED = 42
+MODEL_SEED = 7
+
+# (label, model, epsilon): every model without DP, each DP-capable model at 10 and 1.
+CONFIGURATIONS: list[tuple[str, str, float | None]] = [
+    ("rbm", "rbm", None),
+    ("gan", "gan", None),
+    ("wgan", "wgan", None),
+    ("autoregressive", "autoregressive", None),
+    ("autoregressive-dp-eps10", "autoregressive", 10.0),
+    ("autoregressive-dp-eps1", "autoregressive", 1.0),
+    ("gan-dp-eps10", "gan", 10.0),
+    ("gan-dp-eps1", "gan", 1.0),
+]
+
+HEADLINE = [
+    ("af_r2", "AF r²"),
+    ("ld_r2_correlation", "LD r² corr."),
+    ("pca_distance", "PCA dist."),
+    ("pairwise_wasserstein", "Pairwise W1"),
+    ("c2st_auc", "C2ST AUC"),
+    ("aats_train", "AATS train"),
+    ("aats_holdout", "AATS holdout"),
+    ("privacy_loss", "Privacy loss"),
+    ("exact_copies", "Exact copies"),
+]
+
+
+def benchmark_data() -> dict[str, Any]:
+    """The fixed split: haplotypes, per-haplotype labels and the variant table."""
+    cohort = read_vcf(DATA / "genotypes.vcf.gz")
+    panel = read_panel(DATA / "samples.tsv", cohort.samples)
+    populations = list(panel.populations)
+    split = train_holdout_split(
+        len(cohort.samples), holdout_fraction=0.2, populations=populations, seed=SPLIT_SEED
+    )
+    data: dict[str, Any] = {"variants": cohort.variants, "split": split}
+    for side in ("train", "holdout"):
+        rows = split.haplotype_rows(side)
+        data[side] = cohort.haplotypes[rows]
+        data[f"{side}_labels"] = [populations[row // 2] for row in rows]
+    return data
+
+
+def _headline(report: dict[str, Any]) -> dict[str, Any]:
+    return {key: report["headline"].get(key) for key, _ in HEADLINE}
+
+
+def audit(data: dict[str, Any], synthetic: np.ndarray, labels: list[str] | None,
+          epsilon: float | None, threads: int) -> dict[str, Any]:
+    report = audit_report(
+        train=data["train"], holdout=data["holdout"], synthetic=synthetic,
+        variants=data["variants"], train_populations=data["train_labels"],
+        holdout_populations=data["holdout_labels"], synthetic_populations=labels,
+        epsilon=epsilon, seed=0, threads=threads,
+    )
+    return {"headline": _headline(report), "verdict": report["verdict"],
+            "failures": report["failures"], "baseline": report["baseline"],
+            "audit_seconds": round(sum(report["seconds"].values()), 1)}
+
+
+def run_one(label: str, max_minutes: float, threads: int) -> dict[str, Any]:
+    """Train, sample and audit one configuration (in this process)."""
+    import torch
+
+    torch.set_num_threads(threads)
+    _, model_name, epsilon = next(c for c in CONFIGURATIONS if c[0] == label)
+    data = benchmark_data()
+    model = get_generator_class(model_name)(seed=MODEL_SEED)
+    privacy = None if epsilon is None else PrivacyConfig(target_epsilon=epsilon)
+    last: dict[str, Any] = {}
+
+    def progress(report: Any) -> None:
+        last.update(step=report.step, total_steps=report.total_steps)
+
+    started = time.perf_counter()
+    model.fit(data["train"], data["train_labels"], privacy=privacy, progress=progress,
+              max_seconds=60 * max_minutes)
+    train_seconds = time.perf_counter() - started
+    n = len(data["holdout"])
+    started = time.perf_counter()
+    if model.supports_conditional:
+        counts = Counter(data["holdout_labels"])
+        parts = [model.sample(k, population=pop, seed=MODEL_SEED + i)
+                 for i, (pop, k) in enumerate(sorted(counts.items()))]
+        synthetic = np.concatenate(parts)
+        labels: list[str] | None = [pop for pop, k in sorted(counts.items()) for _ in range(k)]
+    else:
+        synthetic, labels = model.sample(n, seed=MODEL_SEED), None
+    sample_seconds = time.perf_counter() - started
+    result = {
+        "label": label,
+        "model": model_name,
+        "hyperparameters": model.params.to_dict(),
+        "target_epsilon": epsilon,
+        "epsilon_spent": model.epsilon_spent_,
+        "delta": model.delta_,
+        "train_seconds": round(train_seconds, 1),
+        "sample_seconds": round(sample_seconds, 1),
+        "steps": last.get("step"),
+        "planned_steps": last.get("total_steps"),
+        "max_minutes": max_minutes,
+        "capped": train_seconds >= 60 * max_minutes * 0.98,
+        "conditional": model.supports_conditional,
+        **audit(data, synthetic, labels, model.epsilon_spent_, threads),
+    }
+    result["peak_memory_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    return result
+
+
+def noise_floor(threads: int) -> dict[str, Any]:
+    """The audit of a real sample the generator never saw: half the holdout individuals."""
+    data = benchmark_data()
+    rows = np.arange(len(data["holdout"]))
+    individuals = np.random.default_rng(SPLIT_SEED).permutation(len(rows) // 2)
+    half = len(individuals) // 2
+
+    def haplotype_rows(people: np.ndarray) -> np.ndarray:
+        return np.sort(np.concatenate([2 * people, 2 * people + 1]))
+
+    as_holdout, as_synthetic = haplotype_rows(individuals[:half]), haplotype_rows(individuals[half:])
+    halves = dict(data, holdout=data["holdout"][as_holdout],
+                  holdout_labels=[data["holdout_labels"][r] for r in as_holdout])
+    result = audit(halves, data["holdout"][as_synthetic],
+                   [data["holdout_labels"][r] for r in as_synthetic], None, threads)
+    result["label"] = "real holdout (noise floor)"
+    return result
+
+
+def markdown_table(results: dict[str, Any]) -> str:
+    header = ["Set", "Train s", "Peak MB", "ε spent"] + [name for _, name in HEADLINE]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+
+    def cell(value: Any) -> str:
+        if value is None:
+            return "–"
+        return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+    floor = results["noise_floor"]
+    baseline = floor["baseline"]
+    floor_row = {**floor["headline"], **{k: baseline[k] for k in
+                                         ("af_r2", "ld_r2_correlation", "pca_distance", "pairwise_wasserstein")}}
+    lines.append("| " + " | ".join(["**real holdout** (noise floor)", "–", "–", "–"]
+                                   + [cell(floor_row[k]) for k, _ in HEADLINE]) + " |")
+    for run in results["runs"]:
+        if "error" in run:
+            lines.append(f"| {run['label']} | error: {run['error']} |")
+            continue
+        trained = f"{run['train_seconds']:.0f}" + (" (cap)" if run["capped"] else "")
+        lines.append("| " + " | ".join(
+            [run["label"], trained, str(run["peak_memory_mb"]), cell(run["epsilon_spent"])]
+            + [cell(run["headline"][k]) for k, _ in HEADLINE]) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--max-minutes", type=float, default=10.0,
+                        help="training cap per configuration (the issue's CPU budget: 10)")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--only", nargs="*", choices=[c[0] for c in CONFIGURATIONS])
+    parser.add_argument("--one", choices=[c[0] for c in CONFIGURATIONS], help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.one:
+        print(json.dumps(run_one(args.one, args.max_minutes, args.threads)))
+        return 0
+
+    previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"runs": []}
+    kept = {run["label"]: run for run in previous.get("runs", [])}
+    labels = args.only or [c[0] for c in CONFIGURATIONS]
+    for label in labels:
+        print(f"== {label}", flush=True)
+        env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), MKL_NUM_THREADS=str(args.threads))
+        child = subprocess.run(
+            [sys.executable, __file__, "--one", label, "--max-minutes", str(args.max_minutes),
+             "--threads", str(args.threads)],
+            capture_output=True, text=True, env=env,
+        )
+        if child.returncode != 0:
+            kept[label] = {"label": label, "error": child.stderr.strip().splitlines()[-1][:200]}
+        else:
+            kept[label] = json.loads(child.stdout.strip().splitlines()[-1])
+        print(json.dumps(kept[label].get("headline", kept[label]), indent=None), flush=True)
+    order = [c[0] for c in CONFIGURATIONS]
+    results = {
+        "benchmark": "1000 Genomes 805 SNPs, 80/20 split by individuals stratified by population, "
+                     f"seed {SPLIT_SEED}",
+        "machine": f"{host_platform.machine()}, {os.cpu_count()} CPUs, {args.threads} threads",
+        "noise_floor": noise_floor(args.threads),
+        "runs": sorted(kept.values(), key=lambda run: order.index(run["label"])),
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+    print(markdown_table(results))
+    print(f"\nwrote {RESULTS.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
