@@ -108,6 +108,12 @@ class ConditionalMADE(nn.Module):
         Dropout on hidden activations during training.
     components : int
         Latent mixture components (1: a single autoregressive chain).
+    direct_window : int
+        Direct input-to-output connections from each of the ``direct_window`` SNPs
+        before ``j`` to output ``j`` (MADE's direct connections, banded; 0: none).
+        Hidden degrees are spread over the SNPs, so with fewer units than SNPs most
+        outputs have no hidden unit that sees the SNP just before them; without these
+        connections local LD, the strongest there is, would be lost.
     """
 
     def __init__(
@@ -120,6 +126,7 @@ class ConditionalMADE(nn.Module):
         population_dim: int,
         dropout: float,
         components: int = 1,
+        direct_window: int = 0,
     ) -> None:
         super().__init__()
         self.n_variants = n_variants
@@ -130,6 +137,9 @@ class ConditionalMADE(nn.Module):
         masks += [(degrees[None, :] <= degrees[:, None])] * (layers - 1)  # (hidden, hidden)
         self.hidden_layers = nn.ModuleList(MaskedLinear(mask) for mask in masks)
         self.output = MaskedLinear(degrees[None, :] <= inputs[:, None])  # (n_variants, hidden)
+        lag = inputs[:, None] - inputs[None, :]  # (n_variants, n_variants): output j, input i
+        self.direct = MaskedLinear((lag >= 1) & (lag <= direct_window), bias=False)
+        nn.init.zeros_(self.direct.weight)
         self.population_embedding = nn.Embedding(n_populations, population_dim)
         self.population_to_hidden = nn.Linear(population_dim, hidden, bias=False)
         self.population_to_output = nn.Linear(population_dim, n_variants, bias=False)
@@ -160,6 +170,7 @@ class ConditionalMADE(nn.Module):
             hidden = self.dropout(F.relu(layer(hidden)))
         logits = (
             self.output(hidden)
+            + self.direct(haplotypes).unsqueeze(-2)
             + self.population_to_output(context).unsqueeze(-2)
             + self.component_to_output(components)
         )  # (..., components, n_variants)
@@ -197,6 +208,7 @@ class ConditionalMADE(nn.Module):
         )  # (n, hidden)
         later = [(layer.weight * layer.mask, layer.bias) for layer in self.hidden_layers[1:]]
         out_weight = self.output.weight * self.output.mask  # (n_variants, hidden)
+        direct_weight = self.direct.weight * self.direct.mask  # (n_variants, n_variants)
         out_offset = (
             self.output.bias
             + self.population_to_output(context)
@@ -213,6 +225,7 @@ class ConditionalMADE(nn.Module):
             draw = (uniforms[:, j] < torch.sigmoid(logit)).float()
             haplotypes[:, j] = draw
             pre_activation += draw[:, None] * first_weight[:, j]
+            out_offset += draw[:, None] * direct_weight[:, j]
         return haplotypes
 
 
@@ -263,4 +276,5 @@ def initialise_as_latent_classes(
     network.component_to_output.weight.copy_(torch.logit(frequencies) - base)
     network.mixture_logits.weight.copy_(weights.log())
     network.component_to_hidden.weight.zero_()
+    network.direct.weight.zero_()
     network.output.weight.zero_()
