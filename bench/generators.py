@@ -52,16 +52,22 @@ RESULTS = ROOT / "bench" / "results" / "generators.json"
 SPLIT_SEED = 42
 MODEL_SEED = 7
 
-# (label, model, epsilon): every model without DP, each DP-capable model at 10 and 1.
-CONFIGURATIONS: list[tuple[str, str, float | None]] = [
-    ("rbm", "rbm", None),
-    ("gan", "gan", None),
-    ("wgan", "wgan", None),
-    ("autoregressive", "autoregressive", None),
-    ("autoregressive-dp-eps10", "autoregressive", 10.0),
-    ("autoregressive-dp-eps1", "autoregressive", 1.0),
-    ("gan-dp-eps10", "gan", 10.0),
-    ("gan-dp-eps1", "gan", 1.0),
+# The GAN's DP noise is calibrated for its planned epochs: at the published 20,000 a
+# CPU run stopped by the cap would have spent a sliver of the budget on a drowned signal,
+# so the DP GAN plans as many epochs as fit in the cap.
+DP_GAN = {"epochs": 60}
+
+# (label, model, epsilon, hyperparameters): every model without DP at its defaults, each
+# DP-capable model at epsilon 10 and 1.
+CONFIGURATIONS: list[tuple[str, str, float | None, dict[str, Any]]] = [
+    ("rbm", "rbm", None, {}),
+    ("gan", "gan", None, {}),
+    ("wgan", "wgan", None, {}),
+    ("autoregressive", "autoregressive", None, {}),
+    ("autoregressive-dp-eps10", "autoregressive", 10.0, {}),
+    ("autoregressive-dp-eps1", "autoregressive", 1.0, {}),
+    ("gan-dp-eps10", "gan", 10.0, DP_GAN),
+    ("gan-dp-eps1", "gan", 1.0, DP_GAN),
 ]
 
 HEADLINE = [
@@ -115,9 +121,9 @@ def run_one(label: str, max_minutes: float, threads: int) -> dict[str, Any]:
     import torch
 
     torch.set_num_threads(threads)
-    _, model_name, epsilon = next(c for c in CONFIGURATIONS if c[0] == label)
+    _, model_name, epsilon, hyperparameters = next(c for c in CONFIGURATIONS if c[0] == label)
     data = benchmark_data()
-    model = get_generator_class(model_name)(seed=MODEL_SEED)
+    model = get_generator_class(model_name)(hyperparameters, seed=MODEL_SEED)
     privacy = None if epsilon is None else PrivacyConfig(target_epsilon=epsilon)
     last: dict[str, Any] = {}
 

@@ -215,8 +215,11 @@ def test_dp_per_individual_gradients_are_exact() -> None:
 
     torch.manual_seed(0)
     network = ConditionalMADE(
-        10, hidden=6, layers=2, n_populations=3, population_dim=2, dropout=0.0, components=2
+        10, hidden=6, layers=2, n_populations=3, population_dim=2, dropout=0.0, components=2,
+        direct_window=3,
     )
+    with torch.no_grad():
+        network.direct.weight.normal_()
     records = (torch.rand(4, 2, 10) < 0.5).float()  # (individuals, 2 haplotypes, SNPs)
     labels = torch.randint(0, 3, (4, 2))
     # The reference is an unwrapped copy: Opacus' hooks stay on the wrapped network's layers

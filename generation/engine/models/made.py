@@ -84,6 +84,47 @@ def _masked_linear_grad_sample(
     return grads
 
 
+class BandedDirect(nn.Module):
+    """Direct connections from each of the ``window`` previous SNPs to a SNP's logit.
+
+    ``out[..., j] = sum_l weight[l - 1, j] * x[..., j - l]`` for ``l = 1..window``: a
+    banded, strictly lower-triangular ``n_variants x n_variants`` linear map stored as its
+    ``(window, n_variants)`` band, so per-sample gradients under DP-SGD cost
+    ``window * n_variants`` numbers per individual rather than ``n_variants ** 2``.
+    """
+
+    def __init__(self, n_variants: int, window: int) -> None:
+        super().__init__()
+        self.window = window
+        # with no window there is nothing to learn (and nothing for Opacus to clip)
+        self.weight = nn.Parameter(torch.zeros(window, n_variants), requires_grad=window > 0)
+
+    def shifted(self, inputs: torch.Tensor, lag: int) -> torch.Tensor:
+        """``inputs`` moved ``lag`` SNPs to the right, zeros in front."""
+        return F.pad(inputs[..., :-lag], (lag, 0)) if lag < inputs.shape[-1] else torch.zeros_like(inputs)
+
+    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
+        out = torch.zeros_like(inputs)
+        for lag in range(1, self.window + 1):
+            out = out + self.weight[lag - 1] * self.shifted(inputs, lag)
+        return out
+
+
+@register_grad_sampler(BandedDirect)
+def _banded_direct_grad_sample(
+    layer: BandedDirect, activations: list[torch.Tensor], backprops: torch.Tensor
+) -> dict[nn.Parameter, torch.Tensor]:
+    """Per-sample gradients of the band, middle dimensions summed over."""
+    inputs = activations[0].to(backprops.dtype)
+    per_lag = [
+        torch.einsum("n...v,n...v->nv", backprops, layer.shifted(inputs, lag))
+        for lag in range(1, layer.window + 1)
+    ]
+    if not per_lag:
+        return {}
+    return {layer.weight: torch.stack(per_lag, dim=1)}
+
+
 def hidden_degrees(n_variants: int, n_units: int) -> torch.Tensor:
     """Evenly spread, non-decreasing degrees in ``[0, n_variants - 1]``; shape (n_units,)."""
     return torch.div(torch.arange(n_units) * n_variants, n_units, rounding_mode="floor")
@@ -137,9 +178,7 @@ class ConditionalMADE(nn.Module):
         masks += [(degrees[None, :] <= degrees[:, None])] * (layers - 1)  # (hidden, hidden)
         self.hidden_layers = nn.ModuleList(MaskedLinear(mask) for mask in masks)
         self.output = MaskedLinear(degrees[None, :] <= inputs[:, None])  # (n_variants, hidden)
-        lag = inputs[:, None] - inputs[None, :]  # (n_variants, n_variants): output j, input i
-        self.direct = MaskedLinear((lag >= 1) & (lag <= direct_window), bias=False)
-        nn.init.zeros_(self.direct.weight)
+        self.direct = BandedDirect(n_variants, direct_window)
         self.population_embedding = nn.Embedding(n_populations, population_dim)
         self.population_to_hidden = nn.Linear(population_dim, hidden, bias=False)
         self.population_to_output = nn.Linear(population_dim, n_variants, bias=False)
@@ -208,7 +247,7 @@ class ConditionalMADE(nn.Module):
         )  # (n, hidden)
         later = [(layer.weight * layer.mask, layer.bias) for layer in self.hidden_layers[1:]]
         out_weight = self.output.weight * self.output.mask  # (n_variants, hidden)
-        direct_weight = self.direct.weight * self.direct.mask  # (n_variants, n_variants)
+        direct_weight = self.direct.weight  # (window, n_variants)
         out_offset = (
             self.output.bias
             + self.population_to_output(context)
@@ -225,7 +264,8 @@ class ConditionalMADE(nn.Module):
             draw = (uniforms[:, j] < torch.sigmoid(logit)).float()
             haplotypes[:, j] = draw
             pre_activation += draw[:, None] * first_weight[:, j]
-            out_offset += draw[:, None] * direct_weight[:, j]
+            for lag in range(1, min(self.direct.window, self.n_variants - 1 - j) + 1):
+                out_offset[:, j + lag] += draw * direct_weight[lag - 1, j + lag]
         return haplotypes
 
 
