@@ -188,7 +188,8 @@ CELERY_MEDIA_ROOT = ROOT / "var" / "test-worker-media"
 
 @pytest.fixture
 def celery_media(settings):  # type: ignore[no-untyped-def]
-    """Point this process's storage at the worker's media root."""
+    """Point this process's storage and signing keys at the worker's."""
     CELERY_MEDIA_ROOT.mkdir(parents=True, exist_ok=True)
     settings.MEDIA_ROOT = CELERY_MEDIA_ROOT
+    settings.SYNTHOME_SIGNING_KEY_DIR = CELERY_MEDIA_ROOT.parent / "keys"
     return CELERY_MEDIA_ROOT
