@@ -116,14 +116,14 @@ def audit(data: dict[str, Any], synthetic: np.ndarray, labels: list[str] | None,
             "audit_seconds": round(sum(report["seconds"].values()), 1)}
 
 
-def run_one(label: str, max_minutes: float, threads: int) -> dict[str, Any]:
+def run_one(label: str, max_minutes: float, threads: int, seed: int = MODEL_SEED) -> dict[str, Any]:
     """Train, sample and audit one configuration (in this process)."""
     import torch
 
     torch.set_num_threads(threads)
     _, model_name, epsilon, hyperparameters = next(c for c in CONFIGURATIONS if c[0] == label)
     data = benchmark_data()
-    model = get_generator_class(model_name)(hyperparameters, seed=MODEL_SEED)
+    model = get_generator_class(model_name)(hyperparameters, seed=seed)
     privacy = None if epsilon is None else PrivacyConfig(target_epsilon=epsilon)
     last: dict[str, Any] = {}
 
@@ -138,15 +138,16 @@ def run_one(label: str, max_minutes: float, threads: int) -> dict[str, Any]:
     started = time.perf_counter()
     if model.supports_conditional:
         counts = Counter(data["holdout_labels"])
-        parts = [model.sample(k, population=pop, seed=MODEL_SEED + i)
+        parts = [model.sample(k, population=pop, seed=seed + i)
                  for i, (pop, k) in enumerate(sorted(counts.items()))]
         synthetic = np.concatenate(parts)
         labels: list[str] | None = [pop for pop, k in sorted(counts.items()) for _ in range(k)]
     else:
-        synthetic, labels = model.sample(n, seed=MODEL_SEED), None
+        synthetic, labels = model.sample(n, seed=seed), None
     sample_seconds = time.perf_counter() - started
     result = {
-        "label": label,
+        "label": label if seed == MODEL_SEED else f"{label} (seed {seed})",
+        "seed": seed,
         "model": model_name,
         "hyperparameters": model.params.to_dict(),
         "target_epsilon": epsilon,
@@ -216,10 +217,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="training cap per configuration (the issue's CPU budget: 10)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--only", nargs="*", choices=[c[0] for c in CONFIGURATIONS])
+    parser.add_argument("--seed", type=int, default=MODEL_SEED,
+                        help=f"model seed; runs with another seed than {MODEL_SEED} are kept beside "
+                        "the default one, to show the spread between runs")
     parser.add_argument("--one", choices=[c[0] for c in CONFIGURATIONS], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.one:
-        print(json.dumps(run_one(args.one, args.max_minutes, args.threads)))
+        print(json.dumps(run_one(args.one, args.max_minutes, args.threads, args.seed)))
         return 0
 
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"runs": []}
@@ -230,21 +234,23 @@ def main(argv: list[str] | None = None) -> int:
         env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), MKL_NUM_THREADS=str(args.threads))
         child = subprocess.run(
             [sys.executable, __file__, "--one", label, "--max-minutes", str(args.max_minutes),
-             "--threads", str(args.threads)],
+             "--threads", str(args.threads), "--seed", str(args.seed)],
             capture_output=True, text=True, env=env,
         )
         if child.returncode != 0:
-            kept[label] = {"label": label, "error": child.stderr.strip().splitlines()[-1][:200]}
+            run = {"label": label, "error": child.stderr.strip().splitlines()[-1][:200]}
         else:
-            kept[label] = json.loads(child.stdout.strip().splitlines()[-1])
-        print(json.dumps(kept[label].get("headline", kept[label]), indent=None), flush=True)
+            run = json.loads(child.stdout.strip().splitlines()[-1])
+        kept[run["label"]] = run
+        print(json.dumps(run.get("headline", run), indent=None), flush=True)
     order = [c[0] for c in CONFIGURATIONS]
     results = {
         "benchmark": "1000 Genomes 805 SNPs, 80/20 split by individuals stratified by population, "
                      f"seed {SPLIT_SEED}",
         "machine": f"{host_platform.machine()}, {os.cpu_count()} CPUs, {args.threads} threads",
         "noise_floor": noise_floor(args.threads),
-        "runs": sorted(kept.values(), key=lambda run: order.index(run["label"])),
+        "runs": sorted(kept.values(), key=lambda run: (order.index(run["label"].split(" (")[0]),
+                                                        run["label"])),
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")

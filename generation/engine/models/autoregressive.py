@@ -26,7 +26,7 @@ one forward pass (:mod:`.made`). That choice buys four things the GAN (Yelmen et
   accountant sees exactly the planned epochs.
 
 Defaults (tuned on the 805-SNP benchmark, ``bench/generators.py``): a small network
-(32 hidden units) over 16 latent ancestry components, plus a direct weight from each SNP
+(16 hidden units) over 16 latent ancestry components, plus a direct weight from each SNP
 to the next (MADE's direct connections, banded to one SNP) with its own learning rate.
 The mixture carries population structure, the direct weights carry tight local LD (with
 hidden degrees spread over the SNPs, most outputs otherwise cannot see the SNP just
@@ -84,7 +84,7 @@ from .made import ConditionalMADE, initialise_as_latent_classes
 
 @dataclass(frozen=True)
 class AutoregressiveParams(Hyperparameters):
-    hidden: int = field(default=32, metadata={"min": 8, "max": 4096, "help": "Units per hidden layer."})
+    hidden: int = field(default=16, metadata={"min": 8, "max": 4096, "help": "Units per hidden layer."})
     layers: int = field(default=1, metadata={"min": 1, "max": 4, "help": "Hidden layers."})
     components: int = field(
         default=16,
