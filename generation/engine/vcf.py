@@ -220,8 +220,8 @@ class VcfReader:
 
     Examples
     --------
-    >>> reader = VcfReader("data/1000g_805/genotypes.vcf.gz")  # doctest: +SKIP
-    >>> reader.samples[:2], sum(len(c.variants) for c in reader.chunks())  # doctest: +SKIP
+    >>> reader = VcfReader("data/1000g_805/genotypes.vcf.gz")  # from the repository root
+    >>> reader.samples[:2], sum(len(c.variants) for c in reader.chunks())
     (['HG00096', 'HG00097'], 805)
     """
 
