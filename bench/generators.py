@@ -116,12 +116,14 @@ def audit(data: dict[str, Any], synthetic: np.ndarray, labels: list[str] | None,
             "audit_seconds": round(sum(report["seconds"].values()), 1)}
 
 
-def run_one(label: str, max_minutes: float, threads: int, seed: int = MODEL_SEED) -> dict[str, Any]:
+def run_one(label: str, max_minutes: float, threads: int, seed: int = MODEL_SEED,
+            overrides: dict[str, str] | None = None) -> dict[str, Any]:
     """Train, sample and audit one configuration (in this process)."""
     import torch
 
     torch.set_num_threads(threads)
     _, model_name, epsilon, hyperparameters = next(c for c in CONFIGURATIONS if c[0] == label)
+    hyperparameters = {**hyperparameters, **(overrides or {})}
     data = benchmark_data()
     model = get_generator_class(model_name)(hyperparameters, seed=seed)
     privacy = None if epsilon is None else PrivacyConfig(target_epsilon=epsilon)
@@ -146,7 +148,8 @@ def run_one(label: str, max_minutes: float, threads: int, seed: int = MODEL_SEED
         synthetic, labels = model.sample(n, seed=seed), None
     sample_seconds = time.perf_counter() - started
     result = {
-        "label": label if seed == MODEL_SEED else f"{label} (seed {seed})",
+        "label": label + (f" (seed {seed})" if seed != MODEL_SEED else "")
+        + "".join(f" [{k}={v}]" for k, v in sorted((overrides or {}).items())),
         "seed": seed,
         "model": model_name,
         "hyperparameters": model.params.to_dict(),
@@ -220,10 +223,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=MODEL_SEED,
                         help=f"model seed; runs with another seed than {MODEL_SEED} are kept beside "
                         "the default one, to show the spread between runs")
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a hyperparameter (repeatable); such runs are kept beside "
+                        "the default one")
     parser.add_argument("--one", choices=[c[0] for c in CONFIGURATIONS], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    overrides = dict(item.split("=", 1) for item in args.param)
     if args.one:
-        print(json.dumps(run_one(args.one, args.max_minutes, args.threads, args.seed)))
+        print(json.dumps(run_one(args.one, args.max_minutes, args.threads, args.seed, overrides)))
         return 0
 
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"runs": []}
@@ -234,7 +241,8 @@ def main(argv: list[str] | None = None) -> int:
         env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), MKL_NUM_THREADS=str(args.threads))
         child = subprocess.run(
             [sys.executable, __file__, "--one", label, "--max-minutes", str(args.max_minutes),
-             "--threads", str(args.threads), "--seed", str(args.seed)],
+             "--threads", str(args.threads), "--seed", str(args.seed),
+             *(f"--param={item}" for item in args.param)],
             capture_output=True, text=True, env=env,
         )
         if child.returncode != 0:
@@ -249,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
                      f"seed {SPLIT_SEED}",
         "machine": f"{host_platform.machine()}, {os.cpu_count()} CPUs, {args.threads} threads",
         "noise_floor": noise_floor(args.threads),
-        "runs": sorted(kept.values(), key=lambda run: (order.index(run["label"].split(" (")[0]),
+        "runs": sorted(kept.values(), key=lambda run: (order.index(run["label"].split(" ")[0]),
                                                         run["label"])),
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
