@@ -5,8 +5,9 @@
 Every model, and each DP-capable model at epsilon 1 and 10, is trained on the fixed 80%
 split of the set (by individuals, stratified by population, seed 42: the same
 :func:`generation.engine.split.train_holdout_split` the site uses at ingest) and samples
-as many haplotypes as the holdout holds (conditional models: the holdout's population
-mix). Runs of earlier invocations are kept, so configurations can be run with different
+as many individuals as the holdout holds, the way the site samples
+(:func:`generation.engine.output.sample_cohort`: conditional models draw each individual's
+population in the training proportions). Runs of earlier invocations are kept, so configurations can be run with different
 caps (``--only gan --max-minutes 5``). Each configuration runs in its own process, so wall time and peak memory (the
 process's maximum resident set) are its own; ``--max-minutes`` caps training (a model
 stopped by the cap is reported with ``capped: true`` and the epochs it reached).
@@ -43,8 +44,9 @@ sys.path[:0] = [str(ROOT)]
 
 from audit.metrics import audit_report  # noqa: E402
 from generation.engine.base import PrivacyConfig, get_generator_class  # noqa: E402
+from generation.engine.output import sample_cohort  # noqa: E402
 from generation.engine.panel import read_panel  # noqa: E402
-from generation.engine.split import train_holdout_split  # noqa: E402
+from generation.engine.split import Split, train_holdout_split  # noqa: E402
 from generation.engine.vcf import read_vcf  # noqa: E402
 
 DATA = ROOT / "data" / "1000g_805"
@@ -136,16 +138,11 @@ def run_one(label: str, max_minutes: float, threads: int, seed: int = MODEL_SEED
     model.fit(data["train"], data["train_labels"], privacy=privacy, progress=progress,
               max_seconds=60 * max_minutes)
     train_seconds = time.perf_counter() - started
-    n = len(data["holdout"])
     started = time.perf_counter()
-    if model.supports_conditional:
-        counts = Counter(data["holdout_labels"])
-        parts = [model.sample(k, population=pop, seed=seed + i)
-                 for i, (pop, k) in enumerate(sorted(counts.items()))]
-        synthetic = np.concatenate(parts)
-        labels: list[str] | None = [pop for pop, k in sorted(counts.items()) for _ in range(k)]
-    else:
-        synthetic, labels = model.sample(n, seed=seed), None
+    # as the site samples: individuals, each population drawn in the training proportions
+    training_individuals = Counter(data["train_labels"][0::2])
+    synthetic, labels = sample_cohort(model, len(data["holdout"]) // 2, seed=seed,
+                                      population_individuals=dict(training_individuals))
     sample_seconds = time.perf_counter() - started
     result = {
         "label": label + (f" (seed {seed})" if seed != MODEL_SEED else "")
@@ -172,14 +169,9 @@ def run_one(label: str, max_minutes: float, threads: int, seed: int = MODEL_SEED
 def noise_floor(threads: int) -> dict[str, Any]:
     """The audit of a real sample the generator never saw: half the holdout individuals."""
     data = benchmark_data()
-    rows = np.arange(len(data["holdout"]))
-    individuals = np.random.default_rng(SPLIT_SEED).permutation(len(rows) // 2)
-    half = len(individuals) // 2
-
-    def haplotype_rows(people: np.ndarray) -> np.ndarray:
-        return np.sort(np.concatenate([2 * people, 2 * people + 1]))
-
-    as_holdout, as_synthetic = haplotype_rows(individuals[:half]), haplotype_rows(individuals[half:])
+    people = np.random.default_rng(SPLIT_SEED).permutation(len(data["holdout"]) // 2)
+    halves_split = Split(train=np.sort(people[len(people) // 2:]), holdout=np.sort(people[: len(people) // 2]))
+    as_holdout, as_synthetic = halves_split.haplotype_rows("holdout"), halves_split.haplotype_rows("train")
     halves = dict(data, holdout=data["holdout"][as_holdout],
                   holdout_labels=[data["holdout_labels"][r] for r in as_holdout])
     result = audit(halves, data["holdout"][as_synthetic],

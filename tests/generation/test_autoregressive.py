@@ -241,6 +241,8 @@ def test_dp_per_individual_gradients_are_exact() -> None:
         ({"hidden": 0}, "hidden must be >= 8"),
         ({"dropout": 0.95}, "dropout must be <= 0.9"),
         ({"components": 0}, "components must be >= 1"),
+        ({"direct_window": -1}, "direct_window must be >= 0"),
+        ({"direct_learning_rate": 2.0}, "direct_learning_rate must be <= 1.0"),
         ({"depth": 3}, "unknown hyperparameter"),
         ({"hidden": "many"}, "hidden must be a int"),
     ],

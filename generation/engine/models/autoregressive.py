@@ -96,7 +96,7 @@ class AutoregressiveParams(Hyperparameters):
     )
     direct_learning_rate: float = field(
         default=5e-2,
-        metadata={"min": 1e-5, "max": 1.0, "help": "Learning rate of the direct SNP-to-SNP weights."},
+        metadata={"min": 1e-5, "max": 1.0, "help": "Learning rate of the direct SNP-to-SNP weights (without DP)."},
     )
     population_dim: int = field(
         default=16, metadata={"min": 1, "max": 256, "help": "Size of the population embedding."}

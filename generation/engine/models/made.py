@@ -120,8 +120,6 @@ def _banded_direct_grad_sample(
         torch.einsum("n...v,n...v->nv", backprops, layer.shifted(inputs, lag))
         for lag in range(1, layer.window + 1)
     ]
-    if not per_lag:
-        return {}
     return {layer.weight: torch.stack(per_lag, dim=1)}
 
 
