@@ -73,8 +73,10 @@ def sample_cohort(
         Every individual from this population (conditional models only).
     population_individuals : dict, optional
         Training individuals per population: a conditional model without ``population``
-        draws each synthetic individual's population in these proportions (equal ones when
-        not given), then both of its haplotypes from that population.
+        gives each population its share of the individuals in these proportions (equal
+        ones when not given; largest remainders round), then draws both haplotypes of each
+        individual from its population. Exact shares, not random draws: a release mirrors
+        the cohort's composition, and the audit compares like with like.
     seed : int
 
     Returns
@@ -94,7 +96,7 @@ def sample_cohort(
     if population_individuals is not None and not weights.sum():
         weights[:] = 1.0
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0]))
-    labels = rng.choice(len(names), size=n_individuals, p=weights / weights.sum())
+    labels = rng.permutation(np.repeat(np.arange(len(names)), _apportion(weights, n_individuals)))
     haplotypes = np.empty((2 * n_individuals, model.n_variants_ or 0), dtype=np.uint8)
     for index, name in enumerate(names):
         members = np.flatnonzero(labels == index)
@@ -105,6 +107,20 @@ def sample_cohort(
             haplotypes[2 * members] = drawn[0::2]
             haplotypes[2 * members + 1] = drawn[1::2]
     return haplotypes, [names[k] for k in labels for _ in range(2)]
+
+
+def _apportion(weights: np.ndarray, total: int) -> np.ndarray:
+    """Split ``total`` in proportion to ``weights`` by largest remainders (Hamilton).
+
+    >>> _apportion(np.array([3.0, 1.0]), 8).tolist(), _apportion(np.array([1.0, 1.0, 1.0]), 4).tolist()
+    ([6, 2], [2, 1, 1])
+    """
+    quotas = total * weights / weights.sum()
+    counts = np.floor(quotas).astype(np.int64)
+    left = total - int(counts.sum())
+    # stable sort: ties go to the population listed first
+    counts[np.argsort(-(quotas - counts), kind="stable")[:left]] += 1
+    return counts
 
 
 def write_synthetic_cohort(

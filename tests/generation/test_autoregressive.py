@@ -282,3 +282,14 @@ def test_tight_ld_between_neighbouring_snps_is_reproduced() -> None:
     synthetic = small_model(max_epochs=30, direct_window=1, hidden=8).fit(haplotypes).sample(1000, seed=2)
     r = [np.corrcoef(synthetic[:, 2 * k], synthetic[:, 2 * k + 1])[0, 1] for k in range(10)]
     assert min(r) > 0.85
+
+
+def test_a_sampled_cohort_mirrors_the_training_composition_exactly(two_populations) -> None:
+    from generation.engine.output import sample_cohort
+
+    haplotypes, labels, _ = two_populations
+    model = small_model(max_epochs=1).fit(haplotypes, labels)
+    _, populations = sample_cohort(model, 8, population_individuals={"POP_A": 3, "POP_B": 1}, seed=4)
+    assert populations is not None
+    assert (populations.count("POP_A"), populations.count("POP_B")) == (12, 4)  # haplotypes
+    assert all(populations[2 * i] == populations[2 * i + 1] for i in range(8))
