@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 
 from generation.engine.base import (
     EngineError,
@@ -126,3 +127,51 @@ def test_differential_privacy_is_refused_with_a_clear_message(cohort_haplotypes)
 def test_plain_contrastive_divergence_also_trains(cohort_haplotypes, af_r2) -> None:
     model = small_rbm(chains="data").fit(cohort_haplotypes)
     assert af_r2(cohort_haplotypes, model.sample(400)) > 0.7
+
+
+def _tiny_rbm(centered: bool) -> RBMGenerator:
+    """A 4-SNP, 3-hidden-unit RBM with random parameters."""
+    model = RBMGenerator({"n_hidden": 3, "centered": centered, "learning_rate": 0.5}, seed=1)
+    rng = np.random.default_rng(0)
+    model.weights_ = torch.from_numpy(rng.normal(0, 0.5, (4, 3))).float()
+    model.visible_bias_ = torch.from_numpy(rng.normal(0, 0.5, 4)).float()
+    model.hidden_bias_ = torch.from_numpy(rng.normal(0, 0.5, 3)).float()
+    return model
+
+
+@pytest.mark.parametrize("centered", [True, False])
+def test_update_follows_the_centred_gradient_of_melchior_et_al(centered: bool) -> None:
+    """Melchior, Fischer & Wiskott (2016), Eq. 21-23, with offsets at the data means:
+    dW = <(v-mu)(h-lambda)>_data - <(v-mu)(h-lambda)>_model, da = <v>_d - <v>_m - dW lambda,
+    db = <h>_d - <h>_m - mu dW; without centring mu = lambda = 0 (plain CD)."""
+    model = _tiny_rbm(centered)
+    w, a, b = (t.double().numpy().copy() for t in (model.weights_, model.visible_bias_, model.hidden_bias_))
+    visible = np.array([[1, 0, 1, 1], [0, 0, 1, 0], [1, 1, 0, 0]], dtype=float)
+    negative = np.array([[0, 1, 1, 0], [1, 1, 1, 1]], dtype=float)
+
+    def hidden(v: np.ndarray) -> np.ndarray:
+        return 1 / (1 + np.exp(-(v @ w + b)))
+
+    h_data, h_model = hidden(visible), hidden(negative)
+    mu = visible.mean(0) if centered else np.zeros(4)
+    lam = h_data.mean(0) if centered else np.zeros(3)
+    dw = ((visible - mu).T @ (h_data - lam)) / 3 - ((negative - mu).T @ (h_model - lam)) / 2
+    da = visible.mean(0) - negative.mean(0) - dw @ lam
+    db = h_data.mean(0) - h_model.mean(0) - mu @ dw
+
+    model._update(torch.tensor(visible).float(), torch.tensor(negative).float(), model.params)
+    np.testing.assert_allclose(model.weights_.numpy(), w + 0.5 * dw, atol=1e-5)
+    np.testing.assert_allclose(model.visible_bias_.numpy(), a + 0.5 * da, atol=1e-5)
+    np.testing.assert_allclose(model.hidden_bias_.numpy(), b + 0.5 * db, atol=1e-5)
+
+
+def test_random_chains_start_from_uniform_haplotypes_as_the_authors_do(cohort_haplotypes) -> None:
+    """Out-of-equilibrium learning: chains start at p = 0.5 per SNP, whatever the data;
+    persistent chains start at the training frequencies."""
+    rng = torch.Generator().manual_seed(0)
+    random_model = small_rbm(epochs=1).fit(cohort_haplotypes)
+    starts = random_model._chain_starts(4000, rng).numpy()
+    assert abs(starts.mean() - 0.5) < 0.01
+    persistent = small_rbm(epochs=1, chains="persistent").fit(cohort_haplotypes)
+    starts = persistent._chain_starts(4000, rng).numpy()
+    np.testing.assert_allclose(starts.mean(0), cohort_haplotypes.mean(0), atol=0.05)
