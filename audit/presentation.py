@@ -74,6 +74,7 @@ SECTION_TITLES = {
     "population_structure": "Population structure",
     "c2st": "Classifier two-sample test",
     "aats": "Adversarial accuracy (AATS) and privacy loss",
+    "privacy_loss_reference": "Privacy-loss reference: a sample that cannot have memorised anyone",
     "closest_record": "Distance to closest record: exact and near copies",
     "segments": "Segments copied from training haplotypes",
     "membership_inference": "Membership inference attacks",

@@ -37,6 +37,7 @@ _HEADLINE_LABELS = {
     "aats_train": "AATS vs train",
     "aats_holdout": "AATS vs holdout",
     "privacy_loss": "Privacy loss (AATS holdout − train)",
+    "privacy_loss_reference": "Privacy loss of a memoryless sample (frequencies only)",
     "exact_copies": "Exact copies of training haplotypes",
     "near_copies": "Near copies",
     "near_copies_fraction": "Near-copy fraction",

@@ -33,7 +33,7 @@ from .ld import ld_summary
 from .pairwise import pairwise_distance_summary
 from .pca import pca_summary
 from .policy import Policy, evaluate
-from .privacy import privacy_loss
+from .privacy import memoryless_reference, privacy_loss
 from .segments import segment_copy_summary
 from .structure import population_structure_summary
 from .three_point import three_point_summary
@@ -99,6 +99,7 @@ def headline_of(metrics: dict[str, Any], epsilon: float | None) -> dict[str, Any
         "aats_train": _value(metrics["aats"], "aats_train"),
         "aats_holdout": _value(metrics["aats"], "aats_holdout"),
         "privacy_loss": _value(metrics["aats"], "privacy_loss"),
+        "privacy_loss_reference": _value(metrics["privacy_loss_reference"], "privacy_loss"),
         "exact_copies": _value(metrics["closest_record"], "exact_copies"),
         "near_copies": near["count"] if near else None,
         "near_copies_fraction": near["fraction"] if near else None,
@@ -209,6 +210,19 @@ def audit_report(
         (
             "aats",
             lambda: computed_or_reason(lambda: privacy_loss(train, holdout, synthetic, seed=seed)),
+        ),
+        (
+            "privacy_loss_reference",
+            lambda: computed_or_reason(
+                lambda: memoryless_reference(
+                    train,
+                    holdout,
+                    synthetic,
+                    train_labels=train_labels,
+                    synthetic_labels=synthetic_labels,
+                    seed=seed,
+                )
+            ),
         ),
         ("closest_record", lambda: closest_record_summary(train, holdout, synthetic, seed=seed)),
         ("segments", lambda: segment_copy_summary(train, holdout, synthetic)),

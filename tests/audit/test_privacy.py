@@ -12,6 +12,7 @@ from sklearn.metrics import roc_auc_score
 from audit.metrics import aats, exact_copies, privacy_loss
 from audit.metrics.attacks import ATTACKS, membership_inference_summary
 from audit.metrics.closest_record import closest_record_summary
+from audit.metrics.privacy import memoryless_reference, memoryless_sample
 from audit.metrics.roc import roc_curve, roc_summary, tpr_at_fpr
 from audit.metrics.segments import segment_copy_summary, window_matches
 
@@ -158,3 +159,40 @@ def test_attacks_are_at_chance_on_a_fresh_sample(benchmark):
     for name in ATTACKS:
         low, high = summary[name]["auc_ci"]
         assert low < 0.55 and high > 0.45, name
+
+
+def test_memoryless_sample_keeps_each_populations_frequencies_and_no_linkage():
+    rng = np.random.default_rng(4)
+    train = np.vstack([haplotypes(300, 40, 1, p=0.1), haplotypes(300, 40, 2, p=0.8)])
+    train_labels = ["A"] * 300 + ["B"] * 300
+    labels = ["B"] * 500 + ["A"] * 500 + ["C"] * 10  # C: no training haplotype
+    sample = memoryless_sample(train, labels, train_labels, len(labels), rng)
+    assert abs(sample[:500].mean() - 0.8) < 0.02 and abs(sample[500:1000].mean() - 0.1) < 0.02
+    np.testing.assert_allclose(sample[1000:].mean(), train.mean(), atol=0.1)
+    # independent sites: no pair of SNPs is correlated beyond noise
+    within_b = np.corrcoef(sample[:500].T.astype(float))[np.triu_indices(40, 1)]
+    assert np.abs(within_b).max() < 0.2
+
+
+def test_copies_score_far_above_the_memoryless_reference(benchmark):
+    copies = benchmark.train[:600]
+    reference = memoryless_reference(
+        benchmark.train, benchmark.holdout, copies,
+        train_labels=benchmark.train_labels, synthetic_labels=benchmark.train_labels[:600],
+        draws=2,
+    )
+    loss = privacy_loss(benchmark.train, benchmark.holdout, copies)["privacy_loss"]
+    assert len(reference["privacy_loss_draws"]) == 2
+    assert abs(reference["privacy_loss"]) < 0.1
+    assert loss > reference["privacy_loss"] + 0.2
+
+
+def test_a_fresh_real_sample_scores_below_the_memoryless_reference(benchmark):
+    """Real people the generator never saw carry no trace of the training sample's
+    frequencies; frequencies estimated from it do."""
+    reference = memoryless_reference(
+        benchmark.train, benchmark.holdout, benchmark.fresh,
+        train_labels=benchmark.train_labels, synthetic_labels=benchmark.fresh_labels,
+    )
+    fresh = privacy_loss(benchmark.train, benchmark.holdout, benchmark.fresh, repeats=5)
+    assert fresh["privacy_loss"] < reference["privacy_loss"]
