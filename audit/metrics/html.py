@@ -38,6 +38,7 @@ _HEADLINE_LABELS = {
     "aats_holdout": "AATS vs holdout",
     "privacy_loss": "Privacy loss (AATS holdout − train)",
     "privacy_loss_reference": "Privacy loss of a memoryless sample (frequencies only)",
+    "privacy_loss_excess": "Privacy loss beyond the memoryless sample's",
     "exact_copies": "Exact copies of training haplotypes",
     "near_copies": "Near copies",
     "near_copies_fraction": "Near-copy fraction",

@@ -61,6 +61,13 @@ CHECKS: dict[str, Check] = {
     "privacy_loss_max": Check(
         "privacy_loss", "max", "AATS(holdout) - AATS(train): positive means leakage", low=-1.0
     ),
+    "privacy_loss_excess_max": Check(
+        "privacy_loss_excess",
+        "max",
+        "privacy loss minus that of a memoryless sample (frequencies only): leakage beyond "
+        "what estimating population frequencies costs",
+        low=-1.0,
+    ),
     "exact_copies_max": Check(
         "exact_copies",
         "max",
@@ -110,6 +117,7 @@ class Policy:
     aats_holdout_min: float | None = 0.4
     aats_holdout_max: float | None = 0.6
     privacy_loss_max: float | None = 0.05
+    privacy_loss_excess_max: float | None = None
     exact_copies_max: int | None = 0
     near_copies_fraction_max: float | None = 0.03
     segment_copy_excess_max: float | None = 0.05

@@ -18,6 +18,8 @@ PASSING_HEADLINE = {
     "aats_train": 0.48,
     "aats_holdout": 0.49,
     "privacy_loss": 0.01,
+    "privacy_loss_reference": 0.02,
+    "privacy_loss_excess": -0.01,
     "exact_copies": 0,
     "near_copies": 5,
     "near_copies_fraction": 0.01,
@@ -56,7 +58,18 @@ def test_default_policy_passes_a_noise_floor_headline():
     verdict = evaluate(Policy(), PASSING_HEADLINE)
     assert verdict.passed
     assert verdict.failures == []
-    assert {c["name"] for c in verdict.checks} == {n for n in CHECKS if n != "epsilon_max"}
+    off_by_default = {"epsilon_max", "privacy_loss_excess_max"}
+    assert {c["name"] for c in verdict.checks} == set(CHECKS) - off_by_default
+
+
+def test_excess_privacy_loss_check_compares_with_the_memoryless_reference():
+    policy = Policy(privacy_loss_max=None, privacy_loss_excess_max=0.01)
+    assert evaluate(policy, PASSING_HEADLINE | {"privacy_loss": 0.045, "privacy_loss_excess": 0.005}).passed
+    verdict = evaluate(policy, PASSING_HEADLINE | {"privacy_loss": 0.045, "privacy_loss_excess": 0.03})
+    assert verdict.failures == [
+        "privacy_loss_excess = 0.03 > 0.01 (max): privacy loss minus that of a memoryless sample "
+        "(frequencies only): leakage beyond what estimating population frequencies costs"
+    ]
 
 
 def test_failures_carry_value_threshold_and_description():

@@ -112,3 +112,13 @@ def test_fixed_alternate_snps_are_skipped_in_ld_not_leaked(teeth_reports):
     # the 805-SNP panel has 3 SNPs fixed for the alternate allele
     assert ld["skipped_monomorphic_snps"] >= 3
     assert all(v is None or 0 <= v <= 1 for v in ld["decay"]["real_mean_r2"])
+
+
+def test_excess_privacy_loss_is_loss_minus_the_memoryless_reference(teeth_reports):
+    fresh, copies = teeth_reports["fresh"]["headline"], teeth_reports["flipped_5pct"]["headline"]
+    for headline in (fresh, copies):
+        assert headline["privacy_loss_excess"] == pytest.approx(
+            headline["privacy_loss"] - headline["privacy_loss_reference"], abs=2e-4
+        )
+    assert fresh["privacy_loss_excess"] < 0.01
+    assert copies["privacy_loss_excess"] > 0.1
