@@ -76,3 +76,12 @@ def test_a_failed_audit_says_why(custodian_client, queued_report) -> None:  # ty
     )
     page = custodian_client.get(_url(queued_report)).content.decode()
     assert "is not ingested yet" in page and "Run the audit again" in page
+
+
+def test_privacy_loss_is_shown_beside_the_memoryless_reference(custodian_client, finished_report) -> None:  # type: ignore[no-untyped-def]
+    page = custodian_client.get(_url(finished_report)).content.decode()
+    headline = finished_report.headline
+    assert "Privacy loss of a memoryless sample (frequencies only)" in page
+    assert "Privacy loss beyond the memoryless sample" in page
+    assert f'<div class="value">{headline["privacy_loss_reference"]}</div>' in page
+    assert "cannot have memorised anyone" in page
