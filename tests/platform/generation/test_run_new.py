@@ -69,7 +69,15 @@ def test_a_valid_form_creates_the_run_and_opens_its_page(custodian_client, inges
     assert run.created_by == custodian and run.cohort == ingested_cohort and run.seed == 4
     assert run.hyperparameters["epochs"] == 2 and run.hyperparameters["n_hidden"] == 8
     assert run.hyperparameters["chains"] == "data" and run.max_minutes == 5
-    assert run.hyperparameters["gibbs_steps"] == 10  # left empty: the default
+    assert run.hyperparameters["gibbs_steps"] == 50  # left empty: the default
+    assert run.hyperparameters["centered"] is False  # a checkbox left unticked
+
+
+def test_the_form_offers_booleans_as_checkboxes_ticked_at_their_default(custodian_client, ingested_cohort) -> None:  # type: ignore[no-untyped-def]
+    page = custodian_client.get(_url(ingested_cohort) + "?model_name=rbm").content.decode()
+    assert 'type="checkbox" name="hp_centered"' in page and "checked" in page.split('name="hp_centered"')[1][:80]
+    custodian_client.post(_url(ingested_cohort), _data(hp_centered="on"))
+    assert GeneratorRun.objects.get().hyperparameters["centered"] is True
 
 
 def test_dp_on_a_model_without_dp_is_explained_next_to_epsilon(custodian_client, ingested_cohort) -> None:  # type: ignore[no-untyped-def]
