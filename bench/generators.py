@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]
 
 from audit.metrics import audit_report  # noqa: E402
+from audit.metrics.privacy import memoryless_sample  # noqa: E402
 from generation.engine.base import PrivacyConfig, get_generator_class  # noqa: E402
 from generation.engine.output import sample_cohort  # noqa: E402
 from generation.engine.panel import read_panel  # noqa: E402
@@ -183,25 +184,22 @@ def noise_floor(threads: int) -> dict[str, Any]:
 class IndependentSites:
     """Each population's training allele frequencies, SNPs drawn independently: nothing else.
 
-    Not a product model: a reference for the privacy loss. It holds 26 x 805 frequencies
-    and no haplotype, so it cannot memorise an individual; whatever privacy loss its
-    samples score is what estimating population frequencies from this training sample
-    costs on that statistic. Duck-types the part of
-    :class:`~generation.engine.base.HaplotypeGenerator` that ``sample_cohort`` uses.
+    Not a product model: a reference for the privacy loss, the audit's memoryless sample
+    (:func:`audit.metrics.privacy.memoryless_sample`) drawn with the site's population
+    shares. It keeps 26 x 805 frequencies and no haplotype, so it cannot memorise an
+    individual. Duck-types the part of :class:`~generation.engine.base.HaplotypeGenerator`
+    that ``sample_cohort`` uses.
     """
 
     def __init__(self, haplotypes: np.ndarray, labels: list[str]) -> None:
-        label_array = np.asarray(labels)
+        self.train, self.train_labels = haplotypes, labels
         self.populations_ = sorted(set(labels))
         self.n_variants_ = haplotypes.shape[1]
-        self.frequencies = {
-            name: haplotypes[label_array == name].mean(0) for name in self.populations_
-        }
 
     def sample(self, n: int, *, population: str | None = None, seed: int = 0) -> np.ndarray:
         assert population is not None
         rng = np.random.default_rng(np.random.SeedSequence([seed, self.populations_.index(population)]))
-        return (rng.random((n, self.n_variants_)) < self.frequencies[population]).astype(np.uint8)
+        return memoryless_sample(self.train, [population] * n, self.train_labels, n, rng)
 
 
 def memoryless_reference(threads: int, draws: int = 5) -> dict[str, Any]:
