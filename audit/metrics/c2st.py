@@ -6,10 +6,13 @@ the distributions are indistinguishable to that classifier. The audit reports th
 cross-validated ROC AUC (0.5 = indistinguishable, 1 = trivially separable; a memorised
 set can score below 0.5, as a classifier cannot separate copies from their originals).
 
-The classifier is a one-hidden-layer MLP on the raw 0/1 alleles: unlike PCA-based
-checks, it sees local haplotype patterns (broken LD, impossible allele combinations),
-and it trains in under a second on a couple of thousand haplotypes, where
-gradient-boosted trees over hundreds of binary columns take ten times longer.
+The classifier is a one-hidden-layer MLP; it trains in under a second on a couple of
+thousand haplotypes, where gradient-boosted trees over hundreds of binary columns take
+ten times longer. Its features are the 0/1 alleles and, for each pair of neighbouring
+SNPs, whether the two differ (:func:`haplotype_features`). On the alleles alone it was
+blind to linkage: a sample drawn SNP by SNP at the training frequencies, with no LD at
+all, scored AUC 0.45 on the 805-SNP benchmark; with the neighbour features it scores
+0.97, while the real holdout stays at 0.50.
 """
 
 from __future__ import annotations
@@ -39,6 +42,21 @@ BATCH = 200
 def _epochs(n_fit: int) -> int:
     """At least EPOCHS passes and MIN_STEPS optimiser steps, so small sets train too."""
     return max(EPOCHS, math.ceil(MIN_STEPS / math.ceil(n_fit / BATCH)))
+
+
+def haplotype_features(haplotypes: np.ndarray) -> np.ndarray:
+    """The alleles, then ``x[j] XOR x[j + 1]`` for each neighbouring pair, as float32.
+
+    A pair in strong LD almost always agrees (or almost always differs) in real data;
+    broken LD changes how often, which a classifier sees as a shifted mean.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> haplotype_features(np.array([[0, 1, 1]], dtype=np.uint8)).tolist()
+    [[0.0, 1.0, 1.0, 1.0, 0.0]]
+    """
+    return np.hstack([haplotypes, haplotypes[:, 1:] ^ haplotypes[:, :-1]]).astype(np.float32)
 
 
 def classifier_two_sample_summary(
@@ -91,12 +109,14 @@ def classifier_two_sample_summary(
         require_haplotypes(synthetic, 2 * folds, name="synthetic")
         rng = metric_rng(seed, "c2st")
         per_class = min(len(real), len(synthetic), max_per_class)
-        features = np.vstack(
-            [
-                real[subsample_rows(len(real), per_class, rng)],
-                synthetic[subsample_rows(len(synthetic), per_class, rng)],
-            ]
-        ).astype(np.float32)
+        features = haplotype_features(
+            np.vstack(
+                [
+                    real[subsample_rows(len(real), per_class, rng)],
+                    synthetic[subsample_rows(len(synthetic), per_class, rng)],
+                ]
+            )
+        )
         labels = np.repeat([0, 1], per_class)
         scores = np.empty(len(labels))
         fold_auc = []
@@ -121,7 +141,10 @@ def classifier_two_sample_summary(
             "pooled_auc": float(roc_auc_score(labels, scores)),
             "per_class": per_class,
             "folds": folds,
-            "classifier": f"MLP({HIDDEN_UNITS} ReLU units, >= {EPOCHS} epochs, L2 1e-3)",
+            "classifier": (
+                f"MLP({HIDDEN_UNITS} ReLU units, >= {EPOCHS} epochs, L2 1e-3) on alleles "
+                "and neighbour differences"
+            ),
         }
 
     return computed_or_reason(summary)
