@@ -12,8 +12,8 @@ centred gradient updates [4]_, visible biases at the training log-odds, weights 
 standard deviation 1e-4, and *out-of-equilibrium* learning [5]_: every update's negative
 chains start afresh from uniformly random haplotypes and run 50 Gibbs steps, and the
 artificial genomes are drawn exactly that way (random start, 50 steps). A model trained
-like this is a 50-step sampler, not an equilibrium one: run its chains much longer and
-the samples drift away from the data.
+like this is a 50-step sampler, not an equilibrium one: its chains run much longer can
+drift away from the data [5]_.
 
 References
 ----------
@@ -122,8 +122,8 @@ class RBMParams(Hyperparameters):
         default=True,
         metadata={
             "help": (
-                "Centred gradient updates (the paper's): statistics taken around the "
-                "minibatch means, which conditions the learning of LD much better."
+                "Centred gradient updates (the authors' script): statistics taken around "
+                "the minibatch means, a better-conditioned gradient (Melchior et al. 2016)."
             ),
         },
     )
