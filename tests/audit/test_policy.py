@@ -42,6 +42,7 @@ def test_policy_is_frozen_and_round_trips_through_dict():
     [
         ({"mia_auc_max": 1.5}, "policy field 'mia_auc_max': expected a number from 0.0 to 1.0"),
         ({"mia_auc_max": "high"}, "policy field 'mia_auc_max'.*found 'high'"),
+        ({"privacy_loss_excess_max": 2}, "policy field 'privacy_loss_excess_max': expected a number from -1.0 to 1.0"),
         ({"exact_copies_max": 1.5}, "policy field 'exact_copies_max': expected an integer"),
         ({"af_r2_min": True}, "policy field 'af_r2_min'"),
         ({"aats_holdout_min": 0.7, "aats_holdout_max": 0.6}, "expected min <= max"),

@@ -49,6 +49,7 @@ def test_train_by_id_then_sample(ingested_cohort, capsys) -> None:  # type: igno
         (["Simulated", "--model", "rbm", "--param", "epochs"], "--param expects NAME=VALUE"),
         (["Simulated", "--model", "rbm", "--param", "epochs=lots"], "--param epochs expects an integer"),
         (["Simulated", "--model", "rbm", "--param", "chains=sometimes"], "chains must be one of random, persistent, data"),
+        (["Simulated", "--model", "rbm", "--param", "centered=maybe"], "--param centered expects true or false"),
         (["Simulated", "--model", "rbm", "--param", "depth=3"], "unknown hyperparameter(s) depth"),
         (["Simulated", "--model", "rbm", "--epsilon", "1"], "cannot be trained with differential privacy"),
         (["Simulated", "--model", "autoregressive", "--epsilon", "0"], "target epsilon must be greater than 0"),
