@@ -125,9 +125,7 @@ def scalar_values(record: dict[str, Any], prefix: str = "") -> list[tuple[str, A
 
 
 # The metrics' HTML report names the headline numbers; the page uses the same words.
-HEADLINE_LABELS: dict[str, str] = getattr(metrics_html, "HEADLINE_LABELS", None) or getattr(
-    metrics_html, "_HEADLINE_LABELS", {}
-)
+HEADLINE_LABELS = metrics_html.HEADLINE_LABELS
 PLOT_CACHE_SECONDS = 24 * 3600
 
 

@@ -21,6 +21,11 @@ one half plays "synthetic", the other "holdout" (fidelity is also given for the 
 holdout against train, the report's ``baseline``).
 
 Writes ``bench/results/generators.json`` and prints a Markdown table for the README.
+Each run's synthetic set is kept in ``bench/results/synthetic/`` (not in git), so that
+``--reaudit`` can audit the same sets again after a change to the audit without
+retraining. ``--resume`` writes a training checkpoint under
+``bench/results/checkpoints/`` and picks up from it: a long run (the RBM's 800 epochs)
+can be done in several sittings, and its train time is the sum of them.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import argparse
 import json
 import os
 import platform as host_platform
+import re
 import resource
 import subprocess
 import sys
@@ -52,6 +58,8 @@ from generation.engine.vcf import read_vcf  # noqa: E402
 
 DATA = ROOT / "data" / "1000g_805"
 RESULTS = ROOT / "bench" / "results" / "generators.json"
+SYNTHETIC = RESULTS.parent / "synthetic"
+CHECKPOINTS = RESULTS.parent / "checkpoints"
 SPLIT_SEED = 42
 MODEL_SEED = 7
 
@@ -76,6 +84,7 @@ CONFIGURATIONS: list[tuple[str, str, float | None, dict[str, Any]]] = [
 HEADLINE = [
     ("af_r2", "AF r²"),
     ("ld_r2_correlation", "LD r² corr."),
+    ("ld_r2_correlation_all_pairs", "LD r² corr. (all pairs)"),
     ("pca_distance", "PCA dist."),
     ("pairwise_wasserstein", "Pairwise W1"),
     ("c2st_auc", "C2ST AUC"),
@@ -119,17 +128,51 @@ def audit(data: dict[str, Any], synthetic: np.ndarray, labels: list[str] | None,
             "audit_seconds": round(sum(report["seconds"].values()), 1)}
 
 
+def file_stem(label: str) -> str:
+    """A run label as a file name: ``autoregressive (seed 1)`` -> ``autoregressive-seed-1``."""
+    return re.sub(r"[^A-Za-z0-9.]+", "-", label).strip("-")
+
+
+def save_synthetic(label: str, haplotypes: np.ndarray, labels: list[str] | None) -> Path:
+    """Keep a run's synthetic set for ``--reaudit`` (bit-packed haplotypes and labels)."""
+    SYNTHETIC.mkdir(parents=True, exist_ok=True)
+    path = SYNTHETIC / f"{file_stem(label)}.npz"
+    np.savez_compressed(path, packed=np.packbits(haplotypes, axis=1), n_variants=haplotypes.shape[1],
+                        labels=np.array(labels if labels is not None else [], dtype=str))
+    return path
+
+
+def load_synthetic(label: str) -> tuple[np.ndarray, list[str] | None] | None:
+    """The synthetic set saved by the run ``label``, or None when this machine has none."""
+    path = SYNTHETIC / f"{file_stem(label)}.npz"
+    if not path.exists():
+        return None
+    with np.load(path) as saved:
+        haplotypes = np.unpackbits(saved["packed"], axis=1, count=int(saved["n_variants"]))
+        labels = saved["labels"].tolist()
+    return haplotypes.astype(np.uint8), labels or None
+
+
+def run_label(label: str, seed: int, overrides: dict[str, str] | None) -> str:
+    return (label + (f" (seed {seed})" if seed != MODEL_SEED else "")
+            + "".join(f" [{k}={v}]" for k, v in sorted((overrides or {}).items())))
+
+
 def run_one(label: str, max_minutes: float, threads: int, seed: int = MODEL_SEED,
-            overrides: dict[str, str] | None = None) -> dict[str, Any]:
+            overrides: dict[str, str] | None = None, resume: bool = False) -> dict[str, Any]:
     """Train, sample and audit one configuration (in this process)."""
     import torch
 
     torch.set_num_threads(threads)
     _, model_name, epsilon, hyperparameters = next(c for c in CONFIGURATIONS if c[0] == label)
     hyperparameters = {**hyperparameters, **(overrides or {})}
+    full_label = run_label(label, seed, overrides)
     data = benchmark_data()
     model = get_generator_class(model_name)(hyperparameters, seed=seed)
     privacy = None if epsilon is None else PrivacyConfig(target_epsilon=epsilon)
+    checkpoint = CHECKPOINTS / f"{file_stem(full_label)}.pt" if resume else None
+    if checkpoint is not None:
+        checkpoint.parent.mkdir(parents=True, exist_ok=True)
     last: dict[str, Any] = {}
 
     def progress(report: Any) -> None:
@@ -137,34 +180,49 @@ def run_one(label: str, max_minutes: float, threads: int, seed: int = MODEL_SEED
 
     started = time.perf_counter()
     model.fit(data["train"], data["train_labels"], privacy=privacy, progress=progress,
-              max_seconds=60 * max_minutes)
-    train_seconds = time.perf_counter() - started
+              max_seconds=60 * max_minutes, checkpoint_path=checkpoint)
+    sitting_seconds = time.perf_counter() - started
+    capped = sitting_seconds >= 60 * max_minutes * 0.98
+    if checkpoint is not None and not capped:
+        checkpoint.unlink(missing_ok=True)  # finished: the next run of this label starts afresh
     started = time.perf_counter()
     # as the site samples: individuals, each population drawn in the training proportions
     training_individuals = Counter(data["train_labels"][0::2])
     synthetic, labels = sample_cohort(model, len(data["holdout"]) // 2, seed=seed,
                                       population_individuals=dict(training_individuals))
     sample_seconds = time.perf_counter() - started
+    save_synthetic(full_label, synthetic, labels)
     result = {
-        "label": label + (f" (seed {seed})" if seed != MODEL_SEED else "")
-        + "".join(f" [{k}={v}]" for k, v in sorted((overrides or {}).items())),
+        "label": full_label,
         "seed": seed,
         "model": model_name,
         "hyperparameters": model.params.to_dict(),
         "target_epsilon": epsilon,
         "epsilon_spent": model.epsilon_spent_,
         "delta": model.delta_,
-        "train_seconds": round(train_seconds, 1),
+        # every sitting of a resumed run, from the checkpoints' running total
+        "train_seconds": round(model.train_seconds_, 1),
+        "last_sitting_seconds": round(sitting_seconds, 1),
         "sample_seconds": round(sample_seconds, 1),
         "steps": last.get("step"),
         "planned_steps": last.get("total_steps"),
         "max_minutes": max_minutes,
-        "capped": train_seconds >= 60 * max_minutes * 0.98,
+        "capped": capped,
         "conditional": model.supports_conditional,
         **audit(data, synthetic, labels, model.epsilon_spent_, threads),
     }
     result["peak_memory_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     return result
+
+
+def reaudit(run: dict[str, Any], data: dict[str, Any], threads: int) -> dict[str, Any] | None:
+    """The run with its saved synthetic set audited again; None when the set is not here."""
+    saved = load_synthetic(run["label"])
+    if saved is None:
+        return None
+    synthetic, labels = saved
+    return {**run, **audit(data, synthetic, labels, run.get("epsilon_spent"), threads),
+            "reaudited": time.strftime("%Y-%m-%d")}
 
 
 def noise_floor(threads: int) -> dict[str, Any]:
@@ -230,8 +288,9 @@ def markdown_table(results: dict[str, Any]) -> str:
 
     floor = results["noise_floor"]
     baseline = floor["baseline"]
-    floor_row = {**floor["headline"], **{k: baseline[k] for k in
-                                         ("af_r2", "ld_r2_correlation", "pca_distance", "pairwise_wasserstein")}}
+    floor_row = {**floor["headline"], **{k: baseline.get(k) for k in
+                                         ("af_r2", "ld_r2_correlation", "ld_r2_correlation_all_pairs",
+                                          "pca_distance", "pairwise_wasserstein")}}
     lines.append("| " + " | ".join(["**real holdout** (noise floor)", "–", "–", "–"]
                                    + [cell(floor_row[k]) for k, _ in HEADLINE]) + " |")
     reference = results["memoryless_reference"]
@@ -244,7 +303,7 @@ def markdown_table(results: dict[str, Any]) -> str:
         trained = f"{run['train_seconds']:.0f}" + (" (cap)" if run["capped"] else "")
         lines.append("| " + " | ".join(
             [run["label"], trained, str(run["peak_memory_mb"]), cell(run["epsilon_spent"])]
-            + [cell(run["headline"][k]) for k, _ in HEADLINE]) + " |")
+            + [cell(run["headline"].get(k)) for k, _ in HEADLINE]) + " |")
     return "\n".join(lines)
 
 
@@ -260,23 +319,38 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                         help="override a hyperparameter (repeatable); such runs are kept beside "
                         "the default one")
+    parser.add_argument("--resume", action="store_true",
+                        help="checkpoint training and continue from an earlier capped --resume run")
+    parser.add_argument("--reaudit", action="store_true",
+                        help="no training: audit the saved synthetic sets of the kept runs again "
+                        "(with --only, those configurations' runs)")
     parser.add_argument("--one", choices=[c[0] for c in CONFIGURATIONS], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     overrides = dict(item.split("=", 1) for item in args.param)
     if args.one:
-        print(json.dumps(run_one(args.one, args.max_minutes, args.threads, args.seed, overrides)))
+        print(json.dumps(run_one(args.one, args.max_minutes, args.threads, args.seed, overrides,
+                                 resume=args.resume)))
         return 0
 
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"runs": []}
     kept = {run["label"]: run for run in previous.get("runs", [])}
-    labels = args.only or [c[0] for c in CONFIGURATIONS]
-    for label in labels:
+    if args.reaudit:
+        data = benchmark_data()
+        for label, run in kept.items():
+            if "error" in run or (args.only and label.split(" ")[0] not in args.only):
+                continue
+            again = reaudit(run, data, args.threads)
+            print(f"== {label}: " + ("re-audited" if again else "no saved synthetic set, kept as it was"),
+                  flush=True)
+            if again:
+                kept[label] = again
+    for label in [] if args.reaudit else args.only or [c[0] for c in CONFIGURATIONS]:
         print(f"== {label}", flush=True)
         env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), MKL_NUM_THREADS=str(args.threads))
         child = subprocess.run(
             [sys.executable, __file__, "--one", label, "--max-minutes", str(args.max_minutes),
              "--threads", str(args.threads), "--seed", str(args.seed),
-             *(f"--param={item}" for item in args.param)],
+             *(f"--param={item}" for item in args.param), *(["--resume"] if args.resume else [])],
             capture_output=True, text=True, env=env,
         )
         if child.returncode != 0:

@@ -27,9 +27,10 @@ pre { background: #f6f6f6; padding: .8rem; overflow-x: auto; font-size: 12px; }
 .muted { color: #666; }
 """
 
-_HEADLINE_LABELS = {
+HEADLINE_LABELS = {
     "af_r2": "Allele-frequency r²",
-    "ld_r2_correlation": "LD r² correlation",
+    "ld_r2_correlation": "LD r² correlation (SNPs within 1 Mb)",
+    "ld_r2_correlation_all_pairs": "LD r² correlation (all SNP pairs, population structure included)",
     "pca_distance": "PCA distance (real SDs)",
     "pairwise_wasserstein": "Pairwise-distance Wasserstein (per SNP)",
     "three_point_correlation": "3-point correlation agreement",
@@ -77,7 +78,7 @@ def _headline_table(report: dict[str, Any]) -> str:
     baseline = report.get("baseline", {})
     rows = []
     for key, value in report["headline"].items():
-        label = _HEADLINE_LABELS.get(key, key)
+        label = HEADLINE_LABELS.get(key, key)
         floor = baseline.get(key)
         rows.append(
             f"<tr><td>{escape(label)}</td><td class='num'>{_number(value)}</td>"

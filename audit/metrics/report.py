@@ -94,6 +94,7 @@ def headline_of(metrics: dict[str, Any], epsilon: float | None) -> dict[str, Any
     return {
         "af_r2": _value(metrics["allele_frequencies"], "r2"),
         "ld_r2_correlation": _value(metrics["ld"], "correlation"),
+        "ld_r2_correlation_all_pairs": _value(metrics["ld"], "all_pairs", "correlation"),
         "pca_distance": _value(metrics["pca"], "distance"),
         "pairwise_wasserstein": _value(metrics["pairwise_distances"], "wasserstein"),
         "three_point_correlation": _value(metrics["three_point"], "correlation"),
@@ -294,6 +295,7 @@ def _baseline(
         "description": "holdout vs train: what a fresh real sample of this size scores",
         "af_r2": _value(metrics["allele_frequencies"], "r2"),
         "ld_r2_correlation": _value(metrics["ld"], "correlation"),
+        "ld_r2_correlation_all_pairs": _value(metrics["ld"], "all_pairs", "correlation"),
         "pca_distance": _value(metrics["pca"], "distance"),
         "pairwise_wasserstein": _value(metrics["pairwise_distances"], "wasserstein"),
     }

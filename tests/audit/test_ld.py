@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from audit.metrics import NotComputed, ld_r2_correlation
-from audit.metrics.ld import pair_r2, polymorphic, snp_pairs
+from audit.metrics.ld import ld_summary, pair_r2, polymorphic, snp_pairs
+from audit.metrics.privacy import memoryless_sample
 from generation.engine.genotypes import VariantTable
 
 
@@ -71,3 +72,22 @@ def test_no_positions_in_window_means_not_computed():
     variants = table(["1", "2", "3", "4"], [1, 1, 1, 1])
     with pytest.raises(NotComputed, match="needs at least 3 pairs"):
         ld_r2_correlation(haplotypes, haplotypes, variants)
+
+
+def test_all_pairs_figure_credits_population_structure_the_window_does_not(benchmark):
+    # independent SNPs at each superpopulation's frequencies: structure, no linkage
+    rng = np.random.default_rng(3)
+    unlinked = memoryless_sample(
+        benchmark.train, benchmark.fresh_labels, benchmark.train_labels, len(benchmark.fresh), rng
+    )
+    real_sample = ld_summary(benchmark.train, benchmark.fresh, benchmark.variants)
+    no_linkage = ld_summary(benchmark.train, unlinked, benchmark.variants)
+    assert real_sample["correlation"] > 0.9 and real_sample["all_pairs"]["correlation"] > 0.9
+    assert no_linkage["correlation"] < 0.7
+    assert no_linkage["all_pairs"]["correlation"] > 0.85
+    assert no_linkage["all_pairs"]["n_pairs"] > 10 * no_linkage["n_pairs"]
+
+
+def test_without_positions_both_figures_are_the_same_pairs(benchmark):
+    summary = ld_summary(benchmark.train[:, :60], benchmark.fresh[:, :60])
+    assert summary["all_pairs"] == {"correlation": summary["correlation"], "n_pairs": summary["n_pairs"]}
