@@ -72,6 +72,10 @@ ProgressCallback = Callable[[Progress], None]
 StopCheck = Callable[[], bool]
 
 
+TRUE_WORDS = frozenset({"true", "yes", "on", "1"})
+FALSE_WORDS = frozenset({"false", "no", "off", "0"})
+
+
 @dataclass(frozen=True)
 class Hyperparameters:
     """Base for each model's hyperparameters; subclasses add fields with defaults.
@@ -99,21 +103,43 @@ class Hyperparameters:
     @classmethod
     def from_dict(cls, values: dict[str, Any] | None) -> Hyperparameters:
         values = dict(values or {})
-        known = {f.name: f for f in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - set(known))
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
         if unknown:
             raise EngineError(
                 f"unknown hyperparameter(s) {', '.join(unknown)}; expected some of "
                 f"{', '.join(known)}"
             )
-        coerced: dict[str, Any] = {}
-        for name, value in values.items():
-            kind = type(known[name].default)
-            try:
-                coerced[name] = kind(value) if kind in (int, float, str, bool) else value
-            except (TypeError, ValueError):
-                raise EngineError(f"{name} must be a {kind.__name__}; found {value!r}") from None
-        return cls(**coerced)
+        return cls(**{name: cls.typed(name, value) for name, value in values.items()})
+
+    @classmethod
+    def typed(cls, name: str, value: Any) -> Any:
+        """``value`` as the type of hyperparameter ``name``; text as a command line gives it.
+
+        Booleans accept true/false, yes/no, on/off, 1/0 (``bool("false")`` would be True).
+        Names the model does not have come back unchanged: :meth:`from_dict` refuses them
+        with the list of known ones.
+
+        >>> from generation.engine.models.rbm import RBMParams
+        >>> RBMParams.typed("centered", "no"), RBMParams.typed("epochs", "5")
+        (False, 5)
+        """
+        spec = {f.name: f for f in dataclasses.fields(cls)}.get(name)
+        if spec is None:
+            return value
+        kind = type(spec.default)
+        if kind is bool and isinstance(value, str):
+            word = value.strip().lower()
+            if word not in TRUE_WORDS | FALSE_WORDS:
+                raise EngineError(f"{name} expects true or false; found {value!r}")
+            return word in TRUE_WORDS
+        if kind not in (int, float, str, bool):
+            return value
+        try:
+            return kind(value)
+        except (TypeError, ValueError):
+            expected = {int: "an integer", float: "a number"}.get(kind, f"a {kind.__name__}")
+            raise EngineError(f"{name} expects {expected}; found {value!r}") from None
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

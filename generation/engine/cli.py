@@ -148,16 +148,10 @@ def command_models(_: argparse.Namespace) -> int:
 def _coerce_params(
     model_cls: type[HaplotypeGenerator], pairs: list[tuple[str, str]]
 ) -> dict[str, Any]:
-    defaults = {f.name: f.default for f in dataclasses.fields(model_cls.Params)}
-    values: dict[str, Any] = {}
-    for key, text in pairs:
-        if isinstance(defaults.get(key), bool):
-            if text.lower() not in ("true", "false", "1", "0", "yes", "no"):
-                raise CliError(f"--param {key} expects true or false; found {text!r}")
-            values[key] = text.lower() in ("true", "1", "yes")
-        else:
-            values[key] = text
-    return values
+    try:
+        return {key: model_cls.Params.typed(key, text) for key, text in pairs}
+    except EngineError as error:
+        raise CliError(f"--param {error}") from None
 
 
 def _print_progress(report: Progress) -> None:

@@ -244,7 +244,7 @@ def test_dp_per_individual_gradients_are_exact() -> None:
         ({"direct_window": -1}, "direct_window must be >= 0"),
         ({"direct_learning_rate": 2.0}, "direct_learning_rate must be <= 1.0"),
         ({"depth": 3}, "unknown hyperparameter"),
-        ({"hidden": "many"}, "hidden must be a int"),
+        ({"hidden": "many"}, "hidden expects an integer; found 'many'"),
     ],
 )
 def test_invalid_hyperparameters_are_refused(params: dict[str, object], message: str) -> None:

@@ -14,7 +14,7 @@ from generation.engine.base import (
     TrainingCancelled,
     get_generator_class,
 )
-from generation.engine.models.rbm import RBMGenerator
+from generation.engine.models.rbm import RBMGenerator, RBMParams
 
 SMALL = {"epochs": 6, "n_hidden": 24, "batch_size": 32, "gibbs_steps": 2, "sample_gibbs_steps": 30}
 
@@ -175,3 +175,14 @@ def test_random_chains_start_from_uniform_haplotypes_as_the_authors_do(cohort_ha
     persistent = small_rbm(epochs=1, chains="persistent").fit(cohort_haplotypes)
     starts = persistent._chain_starts(4000, rng).numpy()
     np.testing.assert_allclose(starts.mean(0), cohort_haplotypes.mean(0), atol=0.05)
+
+
+@pytest.mark.parametrize(("text", "expected"), [("false", False), ("No", False), ("on", True), ("1", True)])
+def test_boolean_hyperparameters_given_as_text_mean_what_they_say(text: str, expected: bool) -> None:
+    # bool("false") is True: text must be read as words, the way both command lines pass it
+    assert RBMParams.from_dict({"centered": text}).centered is expected
+
+
+def test_a_boolean_hyperparameter_that_is_not_a_yes_or_no_is_refused() -> None:
+    with pytest.raises(EngineError, match="centered expects true or false; found 'maybe'"):
+        RBMParams.from_dict({"centered": "maybe"})

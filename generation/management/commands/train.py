@@ -6,7 +6,6 @@ logged in the event chain and shown on the site like any other.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from cohorts.models import Cohort
@@ -26,8 +25,6 @@ from generation.services import (
     sample_generate,
 )
 
-TRUE, FALSE = {"true", "yes", "1", "on"}, {"false", "no", "0", "off"}
-
 
 def parse_params(params_class: type[Hyperparameters], assignments: list[str]) -> dict[str, Any]:
     """``["epochs=5", "chains=data"]`` -> values typed as the model's hyperparameters are.
@@ -35,25 +32,16 @@ def parse_params(params_class: type[Hyperparameters], assignments: list[str]) ->
     Names the model does not know pass through: :func:`run_create` refuses them and lists
     the ones it knows.
     """
-    fields = {f.name: f for f in dataclasses.fields(params_class)}
     values: dict[str, Any] = {}
     for assignment in assignments:
         name, equals, text = assignment.partition("=")
         name = name.strip()
         if not equals or not name:
             raise CommandError(f"--param expects NAME=VALUE; found {assignment!r}")
-        spec = fields.get(name)
-        kind = type(spec.default) if spec is not None else str
-        if kind is bool:
-            if text.lower() not in TRUE | FALSE:
-                raise CommandError(f"--param {name} expects true or false; found {text!r}")
-            values[name] = text.lower() in TRUE
-            continue
         try:
-            values[name] = kind(text) if kind in (int, float) else text
-        except ValueError:
-            kind_name = "an integer" if kind is int else "a number"
-            raise CommandError(f"--param {name} expects {kind_name}; found {text!r}") from None
+            values[name] = params_class.typed(name, text)
+        except EngineError as error:
+            raise CommandError(f"--param {error}") from None
     return values
 
 
