@@ -3,8 +3,9 @@
 A custodian uploads a cohort and watches it ingest, trains a DP generator and watches it
 train, samples, reads the audit, proposes a release; a reviewer approves it; a researcher
 signs up, requests access; the custodian grants it; the researcher downloads the bundle
-and verifies it offline; an expired link is refused. Screenshots of the pages go to
-``docs/screenshots/`` (linked from the README).
+and verifies it offline; an expired link is refused. Screenshots of the pages go to a
+temporary folder, or to ``docs/screenshots/`` (linked from the README) when run as
+``SYNTHOME_SCREENSHOTS=docs/screenshots ./run test tests/e2e``.
 """
 
 from __future__ import annotations
