@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "jobs",
     "events",
@@ -137,6 +138,11 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Synthome API",
     "DESCRIPTION": "Synthetic genome releases: catalogue, access requests, downloads, manifests.",
     "VERSION": "1.0.0",
+    # Swagger UI and ReDoc served from our own static files: the API docs work on a
+    # biobank network without internet, and no CDN sees who reads them.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Release manifests are signed with this Ed25519 key directory (created on first use).
