@@ -153,20 +153,23 @@ def load_synthetic(label: str) -> tuple[np.ndarray, list[str] | None] | None:
     return haplotypes.astype(np.uint8), labels or None
 
 
-def run_label(label: str, seed: int, overrides: dict[str, str] | None) -> str:
+def run_label(label: str, seed: int, overrides: dict[str, str] | None, labelled: bool = True) -> str:
     return (label + (f" (seed {seed})" if seed != MODEL_SEED else "")
+            + ("" if labelled else " (no population labels)")
             + "".join(f" [{k}={v}]" for k, v in sorted((overrides or {}).items())))
 
 
 def run_one(label: str, max_minutes: float, threads: int, seed: int = MODEL_SEED,
-            overrides: dict[str, str] | None = None, resume: bool = False) -> dict[str, Any]:
-    """Train, sample and audit one configuration (in this process)."""
+            overrides: dict[str, str] | None = None, resume: bool = False,
+            labelled: bool = True) -> dict[str, Any]:
+    """Train, sample and audit one configuration (in this process); ``labelled=False``
+    trains without the population labels (a conditional model then learns one mixture)."""
     import torch
 
     torch.set_num_threads(threads)
     _, model_name, epsilon, hyperparameters = next(c for c in CONFIGURATIONS if c[0] == label)
     hyperparameters = {**hyperparameters, **(overrides or {})}
-    full_label = run_label(label, seed, overrides)
+    full_label = run_label(label, seed, overrides, labelled)
     data = benchmark_data()
     model = get_generator_class(model_name)(hyperparameters, seed=seed)
     privacy = None if epsilon is None else PrivacyConfig(target_epsilon=epsilon)
@@ -179,7 +182,7 @@ def run_one(label: str, max_minutes: float, threads: int, seed: int = MODEL_SEED
         last.update(step=report.step, total_steps=report.total_steps)
 
     started = time.perf_counter()
-    model.fit(data["train"], data["train_labels"], privacy=privacy, progress=progress,
+    model.fit(data["train"], data["train_labels"] if labelled else None, privacy=privacy, progress=progress,
               max_seconds=60 * max_minutes, checkpoint_path=checkpoint)
     sitting_seconds = time.perf_counter() - started
     capped = sitting_seconds >= 60 * max_minutes * 0.98
@@ -208,7 +211,7 @@ def run_one(label: str, max_minutes: float, threads: int, seed: int = MODEL_SEED
         "planned_steps": last.get("total_steps"),
         "max_minutes": max_minutes,
         "capped": capped,
-        "conditional": model.supports_conditional,
+        "conditional": bool(model.populations_),
         **audit(data, synthetic, labels, model.epsilon_spent_, threads),
     }
     result["peak_memory_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
@@ -324,12 +327,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reaudit", action="store_true",
                         help="no training: audit the saved synthetic sets of the kept runs again "
                         "(with --only, those configurations' runs)")
+    parser.add_argument("--no-labels", action="store_true",
+                        help="train without the population labels (kept beside the labelled run)")
     parser.add_argument("--one", choices=[c[0] for c in CONFIGURATIONS], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     overrides = dict(item.split("=", 1) for item in args.param)
     if args.one:
         print(json.dumps(run_one(args.one, args.max_minutes, args.threads, args.seed, overrides,
-                                 resume=args.resume)))
+                                 resume=args.resume, labelled=not args.no_labels)))
         return 0
 
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"runs": []}
@@ -350,7 +355,8 @@ def main(argv: list[str] | None = None) -> int:
         child = subprocess.run(
             [sys.executable, __file__, "--one", label, "--max-minutes", str(args.max_minutes),
              "--threads", str(args.threads), "--seed", str(args.seed),
-             *(f"--param={item}" for item in args.param), *(["--resume"] if args.resume else [])],
+             *(f"--param={item}" for item in args.param), *(["--resume"] if args.resume else []),
+             *(["--no-labels"] if args.no_labels else [])],
             capture_output=True, text=True, env=env,
         )
         if child.returncode != 0:
