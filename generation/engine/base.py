@@ -103,8 +103,8 @@ class Hyperparameters:
     @classmethod
     def from_dict(cls, values: dict[str, Any] | None) -> Hyperparameters:
         values = dict(values or {})
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - known)
+        known = [f.name for f in dataclasses.fields(cls)]
+        unknown = sorted(set(values) - set(known))
         if unknown:
             raise EngineError(
                 f"unknown hyperparameter(s) {', '.join(unknown)}; expected some of "
