@@ -212,8 +212,9 @@ def memoryless_reference(
     1/n_population at every SNP, and over hundreds of SNPs that is detectable (Homer et
     al. 2008, PLOS Genetics 4: e1000167; Sankararaman et al. 2009, Nature Genetics 41:
     965-967). On the 805-SNP benchmark (about 150 training haplotypes per population) it
-    is about 0.04; at superpopulation frequencies (about 800) 0.016, at the pooled
-    frequencies 0.003. Only pooling, shrinkage or differential privacy lower it.
+    is about 0.04; at superpopulation frequencies (about 800) 0.011, at the pooled
+    frequencies 0.005 (``bench/privacy_reference.py``). Only pooling, shrinkage or
+    differential privacy lower it.
 
     Returns
     -------
