@@ -40,7 +40,7 @@ def test_dp_settings_are_stored_with_a_default_clipping_norm(ingested_cohort, cu
         ({"model_name": "nonesuch"}, "unknown model 'nonesuch'; choose one of", "model_name"),
         ({"hyperparameters": {"epochs": 0}}, "rbm: epochs must be >= 1; found 0", "hyperparameters.epochs"),
         ({"hyperparameters": {"layers_of_fun": 2}}, "unknown hyperparameter(s) layers_of_fun", None),
-        ({"hyperparameters": {"epochs": "many"}}, "epochs must be a int; found 'many'", "hyperparameters.epochs"),
+        ({"hyperparameters": {"epochs": "many"}}, "epochs expects an integer; found 'many'", "hyperparameters.epochs"),
         ({"model_name": "rbm", "target_epsilon": 1.0}, "model 'rbm' cannot be trained with differential privacy", "target_epsilon"),
         ({"model_name": "autoregressive", "hyperparameters": {}, "target_epsilon": 0.0}, "target epsilon must be greater than 0; found 0.0", "target_epsilon"),
         ({"model_name": "autoregressive", "hyperparameters": {}, "target_epsilon": -1.0}, "greater than 0", "target_epsilon"),
