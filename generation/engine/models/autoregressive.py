@@ -421,7 +421,7 @@ class _PlainLoop:
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
-        return float(loss)
+        return float(loss.detach())
 
     def end_epoch(self) -> dict[str, float]:
         metrics = {"train_nll": self.train_loss}
