@@ -103,7 +103,10 @@ def benchmark_data() -> dict[str, Any]:
     split = train_holdout_split(
         len(cohort.samples), holdout_fraction=0.2, populations=populations, seed=SPLIT_SEED
     )
-    data: dict[str, Any] = {"variants": cohort.variants, "split": split}
+    data: dict[str, Any] = {
+        "variants": cohort.variants, "split": split,
+        "superpopulation_of": dict(zip(panel.populations, panel.superpopulations, strict=True)),
+    }
     for side in ("train", "holdout"):
         rows = split.haplotype_rows(side)
         data[side] = cohort.haplotypes[rows]
@@ -228,9 +231,8 @@ def reaudit(run: dict[str, Any], data: dict[str, Any], threads: int) -> dict[str
             "reaudited": time.strftime("%Y-%m-%d")}
 
 
-def noise_floor(threads: int) -> dict[str, Any]:
+def noise_floor(data: dict[str, Any], threads: int) -> dict[str, Any]:
     """The audit of a real sample the generator never saw: half the holdout individuals."""
-    data = benchmark_data()
     people = np.random.default_rng(SPLIT_SEED).permutation(len(data["holdout"]) // 2)
     halves_split = Split(train=np.sort(people[len(people) // 2:]), holdout=np.sort(people[: len(people) // 2]))
     as_holdout, as_synthetic = halves_split.haplotype_rows("holdout"), halves_split.haplotype_rows("train")
@@ -263,9 +265,8 @@ class IndependentSites:
         return memoryless_sample(self.train, [population] * n, self.train_labels, n, rng)
 
 
-def memoryless_reference(threads: int, draws: int = 5) -> dict[str, Any]:
+def memoryless_reference(data: dict[str, Any], threads: int, draws: int = 5) -> dict[str, Any]:
     """The audit of :class:`IndependentSites` samples, averaged over ``draws`` draws."""
-    data = benchmark_data()
     model = IndependentSites(data["train"], data["train_labels"])
     training_individuals = Counter(data["train_labels"][0::2])
     audits = []
@@ -331,6 +332,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="train without the population labels (kept beside the labelled run)")
     parser.add_argument("--one", choices=[c[0] for c in CONFIGURATIONS], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    malformed = [item for item in args.param if "=" not in item.strip("=")]
+    if malformed:
+        parser.error(f"--param expects NAME=VALUE; found {malformed[0]!r}")
+    training_options = [flag for flag, given in (("--resume", args.resume), ("--param", args.param),
+                                                 ("--no-labels", args.no_labels),
+                                                 ("--seed", args.seed != MODEL_SEED)) if given]
+    if args.reaudit and training_options:
+        parser.error(f"--reaudit trains nothing; drop {', '.join(training_options)} "
+                     "(it re-audits every kept run of the --only configurations)")
     overrides = dict(item.split("=", 1) for item in args.param)
     if args.one:
         print(json.dumps(run_one(args.one, args.max_minutes, args.threads, args.seed, overrides,
@@ -339,8 +349,8 @@ def main(argv: list[str] | None = None) -> int:
 
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"runs": []}
     kept = {run["label"]: run for run in previous.get("runs", [])}
+    data = benchmark_data()
     if args.reaudit:
-        data = benchmark_data()
         for label, run in kept.items():
             if "error" in run or (args.only and label.split(" ")[0] not in args.only):
                 continue
@@ -370,8 +380,8 @@ def main(argv: list[str] | None = None) -> int:
         "benchmark": "1000 Genomes 805 SNPs, 80/20 split by individuals stratified by population, "
                      f"seed {SPLIT_SEED}",
         "machine": f"{host_platform.machine()}, {os.cpu_count()} CPUs, {args.threads} threads",
-        "noise_floor": noise_floor(args.threads),
-        "memoryless_reference": memoryless_reference(args.threads),
+        "noise_floor": noise_floor(data, args.threads),
+        "memoryless_reference": memoryless_reference(data, args.threads),
         "runs": sorted(kept.values(), key=lambda run: (order.index(run["label"].split(" ")[0]),
                                                         run["label"])),
     }

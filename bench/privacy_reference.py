@@ -41,7 +41,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from generators import DATA, MODEL_SEED, benchmark_data  # noqa: E402
+from generators import MODEL_SEED, benchmark_data  # noqa: E402
 
 from audit.metrics.fidelity import allele_frequency_r2  # noqa: E402
 from audit.metrics.ld import ld_r2_correlation  # noqa: E402
@@ -49,17 +49,9 @@ from audit.metrics.pca import pca_distance  # noqa: E402
 from audit.metrics.privacy import memoryless_sample, privacy_loss  # noqa: E402
 from generation.engine.base import get_generator_class  # noqa: E402
 from generation.engine.output import sample_cohort  # noqa: E402
-from generation.engine.panel import read_panel  # noqa: E402
-from generation.engine.vcf import read_vcf  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "privacy_reference.json"
 SHRINKAGE = (50, 150, 400)
-
-
-def superpopulation_of() -> dict[str, str]:
-    cohort = read_vcf(DATA / "genotypes.vcf.gz")
-    panel = read_panel(DATA / "samples.tsv", cohort.samples)
-    return dict(zip(panel.populations, panel.superpopulations, strict=True))
 
 
 Sampler = Callable[[np.random.Generator], np.ndarray]
@@ -135,12 +127,9 @@ def model_rows(data: dict[str, Any], superpopulation: dict[str, str], threads: i
         started = time.perf_counter()
         model.fit(data["train"], labels)
         seconds = time.perf_counter() - started
-        n_individuals = len(data["holdout"]) // 2
-        if labels is None:
-            synthetic = model.sample(2 * n_individuals, seed=MODEL_SEED)
-        else:
-            synthetic, _ = sample_cohort(model, n_individuals, seed=MODEL_SEED,
-                                         population_individuals=dict(Counter(labels[0::2])))
+        # an unlabelled model ignores the shares and draws from its one mixture
+        synthetic, _ = sample_cohort(model, len(data["holdout"]) // 2, seed=MODEL_SEED,
+                                     population_individuals=dict(Counter((labels or [])[0::2])))
         losses = [privacy_loss(data["train"], data["holdout"], synthetic, seed=k)["privacy_loss"]
                   for k in range(3)]
         rows.append({
@@ -163,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-models", action="store_true", help="only the memoryless samples")
     args = parser.parse_args(argv)
     data = benchmark_data()
-    superpopulation = superpopulation_of()
+    superpopulation = data["superpopulation_of"]
     rows = memoryless_rows(data, superpopulation, args.draws)
     if not args.skip_models:
         rows += model_rows(data, superpopulation, args.threads)
