@@ -221,7 +221,7 @@ def _audit_inputs(report: AuditReport) -> dict[str, Any]:
     synthetic_set = report.synthetic_set
     run = synthetic_set.run
     cohort = run.cohort
-    train = training_data(cohort)
+    train = training_data(cohort, run.label_level)
     try:
         synthetic = synthetic_haplotypes(synthetic_set)
     except ValueError as error:
@@ -232,7 +232,7 @@ def _audit_inputs(report: AuditReport) -> dict[str, Any]:
         "synthetic": synthetic,
         "variants": train.variants,
         "train_populations": train.populations,
-        "holdout_populations": holdout_populations(cohort),
+        "holdout_populations": holdout_populations(cohort, run.label_level),
         "synthetic_populations": synthetic_populations(synthetic_set),
         "epsilon": run.epsilon_spent,
     }

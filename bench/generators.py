@@ -49,7 +49,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT)]
 
 from audit.metrics import audit_report  # noqa: E402
-from audit.metrics.privacy import memoryless_sample  # noqa: E402
+from audit.metrics.privacy import memoryless_sample, privacy_loss  # noqa: E402
 from generation.engine.base import PrivacyConfig, get_generator_class  # noqa: E402
 from generation.engine.output import sample_cohort  # noqa: E402
 from generation.engine.panel import read_panel  # noqa: E402
@@ -68,18 +68,31 @@ MODEL_SEED = 7
 # so the DP GAN plans as many epochs as fit in the cap.
 DP_GAN = {"epochs": 60}
 
-# (label, model, epsilon, hyperparameters): every model without DP at its defaults, each
-# DP-capable model at epsilon 10 and 1.
-CONFIGURATIONS: list[tuple[str, str, float | None, dict[str, Any]]] = [
-    ("rbm", "rbm", None, {}),
-    ("gan", "gan", None, {}),
-    ("wgan", "wgan", None, {}),
-    ("autoregressive", "autoregressive", None, {}),
-    ("autoregressive-dp-eps10", "autoregressive", 10.0, {}),
-    ("autoregressive-dp-eps1", "autoregressive", 1.0, {}),
-    ("gan-dp-eps10", "gan", 10.0, DP_GAN),
-    ("gan-dp-eps1", "gan", 1.0, DP_GAN),
+# What a conditional model is trained on: the panel's populations (26 here), its
+# superpopulations (5), or no labels at all (the site's "condition on" choice).
+LABELS = ("population", "superpopulation", "none")
+
+# (label, model, epsilon, hyperparameters, labels): every model without DP at its
+# defaults, each DP-capable model at epsilon 10 and 1, and the autoregressive model as
+# recommended for release (superpopulation labels, a mixture component per
+# superpopulation, a smaller network): see the README for why.
+CONFIGURATIONS: list[tuple[str, str, float | None, dict[str, Any], str]] = [
+    ("rbm", "rbm", None, {}, "population"),
+    ("gan", "gan", None, {}, "population"),
+    ("wgan", "wgan", None, {}, "population"),
+    ("autoregressive", "autoregressive", None, {}, "population"),
+    ("autoregressive-superpopulation", "autoregressive", None, {"components": 5, "hidden": 8},
+     "superpopulation"),
+    ("autoregressive-dp-eps10", "autoregressive", 10.0, {}, "population"),
+    ("autoregressive-dp-eps1", "autoregressive", 1.0, {}, "population"),
+    ("gan-dp-eps10", "gan", 10.0, DP_GAN, "population"),
+    ("gan-dp-eps1", "gan", 1.0, DP_GAN, "population"),
 ]
+
+# Privacy loss moves by about 0.01 from one synthetic draw of 502 individuals to the next
+# (the memoryless reference's five draws span 0.019 to 0.057): each run also reports the
+# mean over this many draws from the same trained model, the release set being the first.
+PRIVACY_DRAWS = 5
 
 HEADLINE = [
     ("af_r2", "AF r²"),
@@ -156,24 +169,43 @@ def load_synthetic(label: str) -> tuple[np.ndarray, list[str] | None] | None:
     return haplotypes.astype(np.uint8), labels or None
 
 
-def run_label(label: str, seed: int, overrides: dict[str, str] | None, labelled: bool = True) -> str:
+def run_label(label: str, seed: int, overrides: dict[str, str] | None, labels: str | None = None) -> str:
+    """A run's name: the configuration, and what differs from it (seed, labels, parameters)."""
+    default_labels = next(c[4] for c in CONFIGURATIONS if c[0] == label)
     return (label + (f" (seed {seed})" if seed != MODEL_SEED else "")
-            + ("" if labelled else " (no population labels)")
+            + ("" if labels in (None, default_labels)
+               else " (no labels)" if labels == "none" else f" ({labels} labels)")
             + "".join(f" [{k}={v}]" for k, v in sorted((overrides or {}).items())))
+
+
+def labelled_as(data: dict[str, Any], labels: str) -> dict[str, Any]:
+    """``data`` with its train and holdout labels at the ``labels`` level (see :data:`LABELS`).
+
+    Superpopulation labels replace the population ones, so the audit compares synthetic
+    and real individuals by the groups the model knows; ``none`` keeps the populations
+    (an unlabelled model's set has no labels to compare).
+    """
+    if labels != "superpopulation":
+        return data
+    superpopulation = data["superpopulation_of"]
+    return dict(data, **{f"{side}_labels": [superpopulation[p] for p in data[f"{side}_labels"]]
+                         for side in ("train", "holdout")})
 
 
 def run_one(label: str, max_minutes: float, threads: int, seed: int = MODEL_SEED,
             overrides: dict[str, str] | None = None, resume: bool = False,
-            labelled: bool = True) -> dict[str, Any]:
-    """Train, sample and audit one configuration (in this process); ``labelled=False``
-    trains without the population labels (a conditional model then learns one mixture)."""
+            labels: str | None = None) -> dict[str, Any]:
+    """Train, sample and audit one configuration (in this process); ``labels`` replaces
+    the configuration's labelling (without labels a conditional model learns one mixture)."""
     import torch
 
     torch.set_num_threads(threads)
-    _, model_name, epsilon, hyperparameters = next(c for c in CONFIGURATIONS if c[0] == label)
+    _, model_name, epsilon, hyperparameters, default_labels = next(c for c in CONFIGURATIONS if c[0] == label)
     hyperparameters = {**hyperparameters, **(overrides or {})}
-    full_label = run_label(label, seed, overrides, labelled)
-    data = benchmark_data()
+    full_label = run_label(label, seed, overrides, labels)
+    labelling = labels or default_labels
+    data = labelled_as(benchmark_data(), labelling)
+    train_labels = None if labelling == "none" else data["train_labels"]
     model = get_generator_class(model_name)(hyperparameters, seed=seed)
     privacy = None if epsilon is None else PrivacyConfig(target_epsilon=epsilon)
     checkpoint = CHECKPOINTS / f"{file_stem(full_label)}.pt" if resume else None
@@ -185,7 +217,7 @@ def run_one(label: str, max_minutes: float, threads: int, seed: int = MODEL_SEED
         last.update(step=report.step, total_steps=report.total_steps)
 
     started = time.perf_counter()
-    model.fit(data["train"], data["train_labels"] if labelled else None, privacy=privacy, progress=progress,
+    model.fit(data["train"], train_labels, privacy=privacy, progress=progress,
               max_seconds=60 * max_minutes, checkpoint_path=checkpoint)
     sitting_seconds = time.perf_counter() - started
     capped = sitting_seconds >= 60 * max_minutes * 0.98
@@ -193,11 +225,14 @@ def run_one(label: str, max_minutes: float, threads: int, seed: int = MODEL_SEED
         checkpoint.unlink(missing_ok=True)  # finished: the next run of this label starts afresh
     started = time.perf_counter()
     # as the site samples: individuals, each population drawn in the training proportions
-    training_individuals = Counter(data["train_labels"][0::2])
-    synthetic, labels = sample_cohort(model, len(data["holdout"]) // 2, seed=seed,
-                                      population_individuals=dict(training_individuals))
+    shares = dict(Counter((train_labels or [])[0::2]))
+    synthetic, synthetic_labels = sample_cohort(model, len(data["holdout"]) // 2, seed=seed,
+                                                population_individuals=shares)
     sample_seconds = time.perf_counter() - started
-    save_synthetic(full_label, synthetic, labels)
+    save_synthetic(full_label, synthetic, synthetic_labels)
+    further_draws = [sample_cohort(model, len(data["holdout"]) // 2, seed=seed + draw,
+                                   population_individuals=shares)[0]
+                     for draw in range(1, PRIVACY_DRAWS)]
     result = {
         "label": full_label,
         "seed": seed,
@@ -214,9 +249,14 @@ def run_one(label: str, max_minutes: float, threads: int, seed: int = MODEL_SEED
         "planned_steps": last.get("total_steps"),
         "max_minutes": max_minutes,
         "capped": capped,
+        "labels": labelling,
         "conditional": bool(model.populations_),
-        **audit(data, synthetic, labels, model.epsilon_spent_, threads),
+        **audit(data, synthetic, synthetic_labels, model.epsilon_spent_, threads),
     }
+    result["privacy_loss_draws"] = [round(result["headline"]["privacy_loss"], 4)] + [
+        round(privacy_loss(data["train"], data["holdout"], draw)["privacy_loss"], 4)
+        for draw in further_draws
+    ]
     result["peak_memory_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     return result
 
@@ -227,6 +267,7 @@ def reaudit(run: dict[str, Any], data: dict[str, Any], threads: int) -> dict[str
     if saved is None:
         return None
     synthetic, labels = saved
+    data = labelled_as(data, run.get("labels", "population"))
     return {**run, **audit(data, synthetic, labels, run.get("epsilon_spent"), threads),
             "reaudited": time.strftime("%Y-%m-%d")}
 
@@ -265,7 +306,7 @@ class IndependentSites:
         return memoryless_sample(self.train, [population] * n, self.train_labels, n, rng)
 
 
-def memoryless_reference(data: dict[str, Any], threads: int, draws: int = 5) -> dict[str, Any]:
+def memoryless_reference(data: dict[str, Any], threads: int, draws: int = PRIVACY_DRAWS) -> dict[str, Any]:
     """The audit of :class:`IndependentSites` samples, averaged over ``draws`` draws."""
     model = IndependentSites(data["train"], data["train_labels"])
     training_individuals = Counter(data["train_labels"][0::2])
@@ -281,8 +322,16 @@ def memoryless_reference(data: dict[str, Any], threads: int, draws: int = 5) -> 
     }
 
 
+def mean_over_draws(draws: list[float] | None) -> str:
+    """``mean ± sd (n)`` of a run's privacy losses over synthetic draws; "–" without draws."""
+    if not draws or len(draws) < 2:
+        return "–"
+    return f"{np.mean(draws):.3f} ± {np.std(draws, ddof=1):.3f} ({len(draws)})"
+
+
 def markdown_table(results: dict[str, Any]) -> str:
-    header = ["Set", "Train s", "Peak MB", "ε spent"] + [name for _, name in HEADLINE]
+    header = (["Set", "Train s", "Peak MB", "ε spent"] + [name for _, name in HEADLINE]
+              + ["Privacy loss, mean ± sd (draws)"])
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
 
     def cell(value: Any) -> str:
@@ -296,10 +345,11 @@ def markdown_table(results: dict[str, Any]) -> str:
                                          ("af_r2", "ld_r2_correlation", "ld_r2_correlation_all_pairs",
                                           "pca_distance", "pairwise_wasserstein")}}
     lines.append("| " + " | ".join(["**real holdout** (noise floor)", "–", "–", "–"]
-                                   + [cell(floor_row[k]) for k, _ in HEADLINE]) + " |")
+                                   + [cell(floor_row[k]) for k, _ in HEADLINE] + ["–"]) + " |")
     reference = results["memoryless_reference"]
     lines.append("| " + " | ".join([f"*{reference['label']}*", "–", "–", "–"]
-                                   + [cell(reference["headline"][k]) for k, _ in HEADLINE]) + " |")
+                                   + [cell(reference["headline"][k]) for k, _ in HEADLINE]
+                                   + [mean_over_draws(reference["privacy_loss_draws"])]) + " |")
     for run in results["runs"]:
         if "error" in run:
             lines.append(f"| {run['label']} | error: {run['error']} |")
@@ -307,7 +357,8 @@ def markdown_table(results: dict[str, Any]) -> str:
         trained = f"{run['train_seconds']:.0f}" + (" (cap)" if run["capped"] else "")
         lines.append("| " + " | ".join(
             [run["label"], trained, str(run["peak_memory_mb"]), cell(run["epsilon_spent"])]
-            + [cell(run["headline"].get(k)) for k, _ in HEADLINE]) + " |")
+            + [cell(run["headline"].get(k)) for k, _ in HEADLINE]
+            + [mean_over_draws(run.get("privacy_loss_draws"))]) + " |")
     return "\n".join(lines)
 
 
@@ -328,15 +379,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reaudit", action="store_true",
                         help="no training: audit the saved synthetic sets of the kept runs again "
                         "(with --only, those configurations' runs)")
-    parser.add_argument("--no-labels", action="store_true",
-                        help="train without the population labels (kept beside the labelled run)")
+    parser.add_argument("--labels", choices=LABELS,
+                        help="train on these labels instead of the configuration's (kept beside "
+                        "its run); none: no labels, one mixture")
     parser.add_argument("--one", choices=[c[0] for c in CONFIGURATIONS], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     malformed = [item for item in args.param if "=" not in item.strip("=")]
     if malformed:
         parser.error(f"--param expects NAME=VALUE; found {malformed[0]!r}")
     training_options = [flag for flag, given in (("--resume", args.resume), ("--param", args.param),
-                                                 ("--no-labels", args.no_labels),
+                                                 ("--labels", args.labels),
                                                  ("--seed", args.seed != MODEL_SEED)) if given]
     if args.reaudit and training_options:
         parser.error(f"--reaudit trains nothing; drop {', '.join(training_options)} "
@@ -344,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
     overrides = dict(item.split("=", 1) for item in args.param)
     if args.one:
         print(json.dumps(run_one(args.one, args.max_minutes, args.threads, args.seed, overrides,
-                                 resume=args.resume, labelled=not args.no_labels)))
+                                 resume=args.resume, labels=args.labels)))
         return 0
 
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else {"runs": []}
@@ -366,7 +418,7 @@ def main(argv: list[str] | None = None) -> int:
             [sys.executable, __file__, "--one", label, "--max-minutes", str(args.max_minutes),
              "--threads", str(args.threads), "--seed", str(args.seed),
              *(f"--param={item}" for item in args.param), *(["--resume"] if args.resume else []),
-             *(["--no-labels"] if args.no_labels else [])],
+             *([f"--labels={args.labels}"] if args.labels else [])],
             capture_output=True, text=True, env=env,
         )
         if child.returncode != 0:

@@ -10,7 +10,7 @@ from django import forms
 
 from generation.engine.base import HaplotypeGenerator, available_generators
 
-from .models import MAX_MINUTES
+from .models import MAX_MINUTES, ConditionOn
 from .services import MAX_INDIVIDUALS, GenerationError
 
 HYPERPARAMETER_PREFIX = "hp_"
@@ -50,6 +50,14 @@ class RunForm(forms.Form):
     """
 
     model_name = forms.ChoiceField(label="Model")
+    condition_on = forms.ChoiceField(
+        choices=ConditionOn.choices, initial=ConditionOn.POPULATION, widget=forms.RadioSelect,
+        required=False, label="Condition on",
+        help_text="The panel's labels a conditional model learns, so that it can sample by them. "
+        "Superpopulations are fewer, larger groups: less population detail, and a smaller "
+        "membership signal for the privacy audit to find. Models that cannot condition, and "
+        "cohorts without a panel, learn one mixture.",
+    )
     target_epsilon = forms.FloatField(
         required=False, label="Target epsilon (ε)",
         help_text="Train with DP-SGD to this privacy budget; smaller is more private (1 to 10 is "
@@ -109,6 +117,7 @@ class RunForm(forms.Form):
             "max_grad_norm": data["max_grad_norm"],
             "seed": data["seed"],
             "max_minutes": data["max_minutes"],
+            "condition_on": data["condition_on"] or ConditionOn.POPULATION,
         }
 
     def add_generation_error(self, error: GenerationError) -> None:
@@ -131,12 +140,14 @@ class SampleForm(forms.Form):
     )
     seed = forms.IntegerField(initial=0, min_value=0, help_text="Makes the sample reproducible.")
 
-    def __init__(self, *args: Any, populations: list[str], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, populations: list[str], level: str = ConditionOn.POPULATION,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if populations:
-            self.fields["population"].choices = [("", "All (training mixture)")] + [
-                (name, name) for name in populations
-            ]
+            field = self.fields["population"]
+            field.label = level.capitalize()
+            field.help_text = f"Sample one {level}, or the training mixture."
+            field.choices = [("", "All (training mixture)")] + [(name, name) for name in populations]
         else:
             del self.fields["population"]
 

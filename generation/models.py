@@ -20,6 +20,14 @@ from generation.engine.base import PrivacyConfig
 MAX_MINUTES = 12 * 60  # longest training a run may ask for; the task's time limit allows it
 
 
+class ConditionOn(models.TextChoices):
+    """The panel's labels a conditional model learns to sample by."""
+
+    POPULATION = "population", "Population"
+    SUPERPOPULATION = "superpopulation", "Superpopulation"
+    NOTHING = "none", "Nothing (one mixture)"
+
+
 class GeneratorRun(Job):
     """One training of a model kind on a cohort, with its settings and what it spent."""
 
@@ -34,6 +42,10 @@ class GeneratorRun(Job):
     max_grad_norm = models.FloatField(null=True, blank=True)
     seed = models.PositiveIntegerField(default=0)
     max_minutes = models.PositiveIntegerField(default=10)
+    # "none" also for a model that cannot condition, or a cohort without a panel.
+    condition_on = models.CharField(
+        max_length=20, choices=ConditionOn.choices, default=ConditionOn.POPULATION
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="generator_runs"
     )
@@ -58,6 +70,20 @@ class GeneratorRun(Job):
     @property
     def organisation(self) -> Organisation:
         return self.cohort.organisation
+
+    @property
+    def training_level(self) -> str | None:
+        """The labels training reads (population or superpopulation); None for none."""
+        return None if self.condition_on == ConditionOn.NOTHING else self.condition_on
+
+    @property
+    def label_level(self) -> str:
+        """The level at which this run's real and synthetic individuals are compared and
+        labelled: what it was conditioned on, else population (for the audit's per-population
+        figures against an unconditional set)."""
+        if self.condition_on == ConditionOn.SUPERPOPULATION:
+            return ConditionOn.SUPERPOPULATION.value
+        return ConditionOn.POPULATION.value
 
     @property
     def uses_dp(self) -> bool:

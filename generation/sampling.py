@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 from cohorts import store
+from cohorts.training import label_counts
 from django.core.files import File
 
 from generation.engine.base import HaplotypeGenerator
@@ -42,9 +43,8 @@ def synthetic_individuals(
     A conditional model asked for no population draws each individual's population in
     the training split's proportions (both haplotypes from the same one).
     """
-    training_counts = {
-        name: int(counts.get("train", 0)) for name, counts in (synthetic_set.run.cohort.populations or {}).items()
-    }
+    run = synthetic_set.run
+    training_counts = label_counts(run.cohort, run.training_level) if run.training_level else None
     return sample_cohort(
         model, synthetic_set.n_individuals, population=synthetic_set.population or None,
         population_individuals=training_counts or None, seed=synthetic_set.seed,
@@ -65,6 +65,7 @@ def synthetic_files_store(
         with tempfile.TemporaryDirectory(prefix=f"synthome-set-{synthetic_set.pk}-") as workdir:
             files = write_synthetic_cohort(
                 Path(workdir) / "synthetic.vcf.gz", haplotypes, variants, populations=labels,
+                label_column=synthetic_set.run.label_level,
                 prefix=sample_prefix(synthetic_set), source=f"Synthome synthetic set {synthetic_set.pk}",
             )
             stored["haplotypes_file"] = store.save_matrix(

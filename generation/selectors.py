@@ -12,6 +12,7 @@ import numpy as np
 from accounts.models import Organisation
 from cohorts.models import Cohort
 from cohorts.store import load_matrix
+from cohorts.training import label_counts
 from django.core.files.storage import default_storage
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -92,7 +93,8 @@ def synthetic_populations(synthetic_set: SyntheticSet) -> list[str] | None:
     """
     if not run_populations(synthetic_set.run):
         return None
-    return [row["population"] for row in synthetic_panel(synthetic_set) for _ in range(2)]
+    column = synthetic_set.run.label_level
+    return [row[column] for row in synthetic_panel(synthetic_set) for _ in range(2)]
 
 
 def generator_choices() -> list[tuple[str, type[HaplotypeGenerator]]]:
@@ -101,12 +103,12 @@ def generator_choices() -> list[tuple[str, type[HaplotypeGenerator]]]:
 
 
 def run_populations(run: GeneratorRun) -> list[str]:
-    """Populations a run can sample conditionally (empty for unconditional models)."""
-    generators = available_generators()
-    model_class = generators.get(run.model_name)
-    if model_class is None or not model_class.supports_conditional:
+    """Labels a run can sample conditionally, at the level it learnt (populations or
+    superpopulations); empty for a run that learnt none."""
+    model_class = available_generators().get(run.model_name)
+    if model_class is None or not model_class.supports_conditional or run.training_level is None:
         return []
-    return sorted(run.cohort.populations or {})
+    return list(label_counts(run.cohort, run.training_level))
 
 
 def run_hyperparameters(run: GeneratorRun) -> list[tuple[str, Any]]:

@@ -18,7 +18,7 @@ from typing import Any
 from celery.exceptions import SoftTimeLimitExceeded
 from cohorts import store
 from cohorts.models import Cohort
-from cohorts.training import CohortNotReady, training_data
+from cohorts.training import CohortNotReady, label_counts, training_data
 from django.core.files import File
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
@@ -38,7 +38,7 @@ from generation.engine.base import (
 )
 from generation.engine.genotypes import InvalidGenotypeError
 
-from .models import MAX_MINUTES, GeneratorRun, SyntheticSet
+from .models import MAX_MINUTES, ConditionOn, GeneratorRun, SyntheticSet
 from .progress import TrainingRecorder, run_dir
 from .sampling import synthetic_files_store, synthetic_individuals
 
@@ -118,6 +118,27 @@ def _check_privacy(
         raise GenerationError(str(error), field="target_epsilon") from None
 
 
+def _check_condition_on(model_class: type[HaplotypeGenerator], cohort: Cohort, condition_on: str) -> str:
+    """What the run will learn to sample by: ``condition_on``, or nothing where the model
+    cannot condition or (for the default, population) the cohort came without a panel."""
+    if condition_on not in ConditionOn.values:
+        raise GenerationError(
+            f"condition on expects one of {', '.join(ConditionOn.values)}; found {condition_on!r}",
+            field="condition_on",
+        )
+    if condition_on == ConditionOn.NOTHING or not model_class.supports_conditional:
+        return ConditionOn.NOTHING.value
+    if label_counts(cohort, condition_on):
+        return condition_on
+    if condition_on == ConditionOn.POPULATION:
+        return ConditionOn.NOTHING.value
+    raise GenerationError(
+        f"cohort {cohort.name!r} has no {condition_on} for every sample (its panel needs a "
+        f"{condition_on} column): condition on population or on nothing",
+        field="condition_on",
+    )
+
+
 @transaction.atomic
 def run_create(
     *,
@@ -130,6 +151,7 @@ def run_create(
     max_grad_norm: float | None = None,
     seed: int = 0,
     max_minutes: int = 10,
+    condition_on: str = ConditionOn.POPULATION,
     queue: bool = True,
 ) -> GeneratorRun:
     """Validate the settings through the engine, store the run and queue its training.
@@ -161,6 +183,7 @@ def run_create(
             f"{model_name}: {error}", field=f"hyperparameters.{blamed}" if blamed else None
         ) from None
     privacy = _check_privacy(model_class, target_epsilon, target_delta, max_grad_norm)
+    condition_on = _check_condition_on(model_class, cohort, condition_on)
     if seed < 0:
         raise GenerationError(f"the seed must be 0 or more; found {seed}", field="seed")
     if not 1 <= max_minutes <= MAX_MINUTES:
@@ -178,12 +201,14 @@ def run_create(
         max_grad_norm=None if privacy is None else privacy.max_grad_norm,
         seed=seed,
         max_minutes=max_minutes,
+        condition_on=condition_on,
     )
     event_record(
         action="run.created", obj=run, actor=user, organisation=cohort.organisation,
         details={"cohort": cohort.pk, "model": run.model_name, "hyperparameters": run.hyperparameters,
                  "target_epsilon": run.target_epsilon, "target_delta": run.target_delta,
-                 "max_grad_norm": run.max_grad_norm, "seed": seed, "max_minutes": max_minutes},
+                 "max_grad_norm": run.max_grad_norm, "seed": seed, "max_minutes": max_minutes,
+                 "condition_on": condition_on},
     )
     if queue:
         from .tasks import train_run
@@ -253,7 +278,7 @@ def _train(run: GeneratorRun, recorder: TrainingRecorder, workdir: Path) -> Gene
                              details={"checkpoint": run.checkpoint_file, "worker": run.worker})
         else:
             job_report_progress(run, 0.0, "loading the training split")
-        data = training_data(run.cohort)
+        data = training_data(run.cohort, run.training_level)
         model = get_generator_class(run.model_name)(run.hyperparameters, seed=run.seed)
         model.fit(
             data.haplotypes,

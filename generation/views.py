@@ -74,7 +74,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         **_run_context(run),
         "synthetic_sets": run.synthetic_sets.select_related("created_by"),
-        "sample_form": SampleForm(populations=populations),
+        "sample_form": SampleForm(populations=populations, level=run.label_level),
     }
     return render(request, "generation/run_detail.html", context)
 
@@ -109,7 +109,7 @@ def run_cancel_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def sample_new(request: HttpRequest, pk: int) -> HttpResponse:
     run = run_of_organisation(request.organisation, pk)  # type: ignore[attr-defined]
-    form = SampleForm(request.POST, populations=run_populations(run))
+    form = SampleForm(request.POST, populations=run_populations(run), level=run.label_level)
     if form.is_valid():
         try:
             synthetic_set = sample_create(

@@ -4,8 +4,8 @@
 
     python -m generation models
     python -m generation train --vcf IN.vcf.gz --model autoregressive --out RUN_DIR \\
-        [--panel panel.tsv] [--epsilon 10] [--delta 1e-5] [--seed 0] [--max-minutes 10] \\
-        [--param hidden=128 --param dropout=0.2]
+        [--panel panel.tsv [--condition-on superpopulation]] [--epsilon 10] [--delta 1e-5] \\
+        [--seed 0] [--max-minutes 10] [--param hidden=128 --param dropout=0.2]
     python -m generation sample RUN_DIR -n 500 --out synthetic.vcf.gz [--population CEU]
 
 A run directory holds ``model.pt`` (:meth:`HaplotypeGenerator.save`), ``run.json``
@@ -37,6 +37,7 @@ from .base import (
     get_generator_class,
 )
 from .genotypes import InvalidGenotypeError, VariantTable
+from .panel import LABEL_LEVELS
 
 MODEL_FILE = "model.pt"
 RUN_FILE = "run.json"
@@ -92,7 +93,13 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--vcf", required=True, type=Path, help="phased VCF, VCF.gz or BCF")
     train.add_argument("--model", required=True, help="model kind (see 'models')")
     train.add_argument("--out", required=True, type=Path, help="run directory to write")
-    train.add_argument("--panel", type=Path, help="sample panel TSV (sample, population)")
+    train.add_argument("--panel", type=Path,
+                       help="sample panel TSV (sample, population[, superpopulation])")
+    train.add_argument(
+        "--condition-on", choices=LABEL_LEVELS,
+        help="the panel's labels a conditional model learns (default population; superpopulation: "
+        "fewer, larger groups, a smaller membership signal)",
+    )
     train.add_argument("--epsilon", type=_positive_float, help="train with DP-SGD to this epsilon")
     train.add_argument("--delta", type=_positive_float, help="DP delta (default 1/(10 n))")
     train.add_argument(
@@ -114,7 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     sample.add_argument("run_dir", type=Path, help="directory written by 'train'")
     sample.add_argument("-n", required=True, type=_positive_int, help="diploid individuals")
     sample.add_argument("--out", required=True, type=Path, help="output .vcf.gz")
-    sample.add_argument("--population", help="sample this population only (conditional models)")
+    sample.add_argument("--population",
+                        help="sample this population only (conditional models; a superpopulation "
+                        "for a run trained with --condition-on superpopulation)")
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--threads", type=_positive_int, help="CPU threads for torch")
     return parser
@@ -192,6 +201,8 @@ def command_train(args: argparse.Namespace) -> int:
         privacy = PrivacyConfig(args.epsilon, args.delta, args.max_grad_norm)
     elif args.delta is not None:
         raise CliError("--delta needs --epsilon: it only applies to DP training")
+    if args.condition_on is not None and args.panel is None:
+        raise CliError("--condition-on needs --panel: the labels come from the sample panel")
     model = model_cls(params, seed=args.seed)  # validates hyperparameters before reading data
     if not args.vcf.is_file():
         raise CliError(f"--vcf {args.vcf}: no such file")
@@ -203,10 +214,11 @@ def command_train(args: argparse.Namespace) -> int:
             "cohort first (e.g. with SHAPEIT5 or Beagle)"
         )
     populations = None
+    condition_on = args.condition_on or "population"
     if args.panel is not None:
         if not args.panel.is_file():
             raise CliError(f"--panel {args.panel}: no such file")
-        populations = read_panel(args.panel, cohort.samples).haplotype_populations()
+        populations = read_panel(args.panel, cohort.samples).haplotype_labels(condition_on)
     read_seconds = time.monotonic() - started
     haplotypes = cohort.haplotypes
     print(
@@ -269,6 +281,7 @@ def command_train(args: argparse.Namespace) -> int:
         "n_variants": int(haplotypes.shape[1]),
         "qc": cohort.qc.to_dict(),
         "population_individuals": counts,
+        "condition_on": condition_on if counts is not None else None,
         "timings": {
             "read_seconds": round(read_seconds, 3),
             "train_seconds": round(model.train_seconds_, 3),
@@ -319,7 +332,8 @@ def command_sample(args: argparse.Namespace) -> int:
         population_individuals=run.get("population_individuals"),
         seed=args.seed,
     )
-    files = write_synthetic_cohort(args.out, haplotypes, variants, populations=populations)
+    files = write_synthetic_cohort(args.out, haplotypes, variants, populations=populations,
+                                   label_column=run.get("condition_on") or "population")
     written = [str(p) for p in (files.vcf, files.index, files.panel) if p is not None]
     print(f"wrote {args.n} synthetic individuals: {', '.join(written)}", flush=True)
     return 0

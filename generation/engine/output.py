@@ -129,6 +129,7 @@ def write_synthetic_cohort(
     variants: VariantTable,
     *,
     populations: list[str] | None = None,
+    label_column: str = "population",
     prefix: str = "SYN",
     source: str = "Synthome synthetic cohort",
 ) -> CohortFiles:
@@ -144,7 +145,10 @@ def write_synthetic_cohort(
         One entry per column.
     populations : list of str, optional
         One label per haplotype row; both rows of an individual must agree. When given,
-        a sample panel (``sample``, ``population``) is written as ``<name>.panel.tsv``.
+        a sample panel (``sample``, ``label_column``) is written as ``<name>.panel.tsv``.
+    label_column : str
+        The panel's name for the labels: ``population``, or ``superpopulation`` for a
+        model conditioned on superpopulations.
     prefix : str
         Sample names are ``prefix`` + a zero-padded number.
 
@@ -183,7 +187,7 @@ def write_synthetic_cohort(
     panel: Path | None = None
     if labels is not None:
         panel = panel_path_for(vcf)
-        rows = ["sample\tpopulation", *(f"{s}\t{p}" for s, p in zip(samples, labels, strict=True))]
+        rows = [f"sample\t{label_column}", *(f"{s}\t{p}" for s, p in zip(samples, labels, strict=True))]
         panel.write_text("\n".join(rows) + "\n", encoding="utf-8")
     return CohortFiles(
         vcf=vcf, index=index if index.exists() else None, panel=panel, samples=samples

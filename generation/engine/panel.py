@@ -20,6 +20,12 @@ _ALIASES = {
 }
 
 
+# The levels a conditional model can be trained on: 26 populations in 1000 Genomes, or
+# 5 superpopulations (more haplotypes per label: less population detail, and a smaller
+# membership signal in what the model learns, see the README's benchmark).
+LABEL_LEVELS = ("population", "superpopulation")
+
+
 class PanelError(InvalidGenotypeError):
     """A sample panel that cannot label the cohort's samples."""
 
@@ -32,9 +38,22 @@ class SamplePanel:
     populations: list[str]
     superpopulations: list[str]
 
-    def haplotype_populations(self) -> list[str]:
-        """One label per haplotype row (each sample's label twice)."""
-        return [p for p in self.populations for _ in range(2)]
+    def haplotype_labels(self, level: str = "population") -> list[str]:
+        """One label per haplotype row (each sample's label twice), at ``level``.
+
+        ``level`` is one of :data:`LABEL_LEVELS`; a panel without a superpopulation for
+        every sample cannot label at that level (:class:`PanelError`).
+        """
+        if level not in LABEL_LEVELS:
+            raise PanelError(f"unknown label level {level!r}; choose {' or '.join(LABEL_LEVELS)}")
+        labels = self.populations if level == "population" else self.superpopulations
+        missing = [sample for sample, label in zip(self.samples, labels, strict=True) if not label]
+        if missing:
+            raise PanelError(
+                f"the sample panel gives no {level} for {len(missing)} sample(s) (e.g. "
+                f"{', '.join(missing[:3])}): add a {level} column, or condition on population"
+            )
+        return [label for label in labels for _ in range(2)]
 
 
 def _column(header: list[str], name: str) -> int | None:

@@ -14,5 +14,6 @@ def holdout_haplotypes(cohort: Cohort) -> np.ndarray:
     return load_matrix(ready_cohort(cohort).holdout_file)
 
 
-def holdout_populations(cohort: Cohort) -> list[str] | None:
-    return split_labels(cohort, "holdout")
+def holdout_populations(cohort: Cohort, level: str = "population") -> list[str] | None:
+    """Per-haplotype labels of the holdout at ``level`` (population or superpopulation)."""
+    return split_labels(cohort, "holdout", level)

@@ -7,6 +7,7 @@ Generators (the generation app, its tasks and commands) read cohorts through
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,7 +25,8 @@ class CohortNotReady(ValueError):
 @dataclass(frozen=True)
 class TrainingData:
     haplotypes: np.ndarray  # (2 * n_train_samples, n_variants) uint8
-    populations: list[str] | None  # one label per haplotype row, when the cohort has a panel
+    # one label per haplotype row at the level asked for, when every sample has one
+    populations: list[str] | None
     variants: VariantTable
     phased: bool
 
@@ -37,20 +39,28 @@ def ready_cohort(cohort: Cohort) -> Cohort:
     return cohort
 
 
-def split_labels(cohort: Cohort, side: str) -> list[str] | None:
-    """Per-haplotype population labels of one side of the split (None without a panel)."""
+def split_labels(cohort: Cohort, side: str, level: str = "population") -> list[str] | None:
+    """Per-haplotype labels of one side of the split at ``level`` (population or
+    superpopulation); None when some sample has none (no panel, or no such column)."""
     rows = [row for row in load_samples(cohort.samples_file) if row["split"] == side]
-    if not any(row["population"] for row in rows):
+    if not rows or not all(row.get(level) for row in rows):
         return None
-    return [row["population"] for row in rows for _ in range(2)]
+    return [row[level] for row in rows for _ in range(2)]
 
 
-def training_data(cohort: Cohort) -> TrainingData:
+def label_counts(cohort: Cohort, level: str) -> dict[str, int]:
+    """Training individuals per label at ``level``; empty when the cohort cannot label them."""
+    labels = split_labels(ready_cohort(cohort), "train", level)
+    return dict(sorted(Counter(labels[0::2]).items())) if labels else {}
+
+
+def training_data(cohort: Cohort, level: str | None = "population") -> TrainingData:
+    """The TRAIN split, labelled at ``level`` (None: no labels)."""
     ready_cohort(cohort)
     haplotypes = load_matrix(cohort.train_file)
     return TrainingData(
         haplotypes=haplotypes,
-        populations=split_labels(cohort, "train"),
+        populations=split_labels(cohort, "train", level) if level else None,
         variants=load_variants(cohort.variants_file),
         phased=bool(cohort.phased),
     )

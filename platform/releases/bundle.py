@@ -163,6 +163,7 @@ def build_manifest(
             "model": run.model_name,
             "hyperparameters": run.hyperparameters,
             "seed": run.seed,
+            "condition_on": run.condition_on,
             "sampling_seed": release.synthetic_set.seed,
             "code_version": code_version(),
         },

@@ -27,7 +27,8 @@ def bench() -> ModuleType:
         (["--param", "=4"], "--param expects NAME=VALUE; found '=4'"),
         (["--reaudit", "--resume"], "--reaudit trains nothing; drop --resume"),
         (["--reaudit", "--param", "components=4", "--seed", "1"], "drop --param, --seed"),
-        (["--reaudit", "--no-labels"], "drop --no-labels"),
+        (["--reaudit", "--labels", "none"], "drop --labels"),
+        (["--labels", "continent"], "argument --labels: invalid choice"),
     ],
 )
 def test_arguments_that_cannot_be_honoured_are_refused(bench, capsys, argv, message) -> None:  # type: ignore[no-untyped-def]

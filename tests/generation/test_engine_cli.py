@@ -177,3 +177,42 @@ def test_models_lists_every_kind_with_hyperparameter_defaults() -> None:
     assert result.returncode == 0, result.stderr
     assert "autoregressive  [conditional, differential privacy]" in result.stdout
     assert "hidden=" in result.stdout
+
+
+def test_conditioning_on_superpopulations_trains_and_samples_at_that_level(
+    cohort: tuple[Path, Path], tmp_path: Path
+) -> None:
+    vcf, panel = cohort
+    grouped = tmp_path / "grouped.tsv"
+    rows = panel.read_text().splitlines()[1:]
+    grouped.write_text("sample\tpopulation\tsuperpopulation\n" + "\n".join(
+        f"{row}\t{'SUPX' if row.endswith('AAA') else 'SUPY'}" for row in rows) + "\n")
+    run_dir = tmp_path / "run"
+    result = run_cli(
+        "train", "--vcf", vcf, "--panel", grouped, "--condition-on", "superpopulation",
+        "--model", "autoregressive", "--out", run_dir, *TINY,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    run = json.loads((run_dir / "run.json").read_text())
+    assert run["condition_on"] == "superpopulation"
+    assert run["population_individuals"] == {"SUPX": 15, "SUPY": 15}
+    out = tmp_path / "supy.vcf.gz"
+    result = run_cli("sample", run_dir, "-n", "4", "--out", out, "--population", "SUPY")
+    assert result.returncode == 0, result.stderr
+    lines = (tmp_path / "supy.panel.tsv").read_text().splitlines()
+    assert lines[0] == "sample\tsuperpopulation"
+    assert [line.split("\t")[1] for line in lines[1:]] == ["SUPY"] * 4
+    refused = run_cli("sample", run_dir, "-n", "4", "--out", tmp_path / "x.vcf.gz", "--population", "AAA")
+    assert_refused(refused, "AAA", "SUPX, SUPY")
+
+
+def test_conditioning_on_superpopulations_needs_them_in_the_panel(
+    cohort: tuple[Path, Path], tmp_path: Path
+) -> None:
+    vcf, panel = cohort
+    common = ["--vcf", vcf, "--model", "autoregressive", "--out", tmp_path / "run", *TINY]
+    assert_refused(run_cli("train", *common, "--panel", panel, "--condition-on", "superpopulation"),
+                   "gives no superpopulation for 30 sample(s)")
+    assert_refused(run_cli("train", *common, "--condition-on", "superpopulation"),
+                   "--condition-on needs --panel")
+    assert not (tmp_path / "run").exists()

@@ -123,7 +123,7 @@ def test_panel_aliases_and_alignment(tmp_path: Path) -> None:
     panel.write_text("sample\tpop\tsuper_pop\tgender\nC\tP2\tS\tm\nA\tP1\tS\tf\nB\tP1\tS\tf\n")
     result = read_panel(panel, SAMPLES)
     assert result.populations == ["P1", "P1", "P2"]
-    assert result.haplotype_populations() == ["P1", "P1", "P1", "P1", "P2", "P2"]
+    assert result.haplotype_labels() == ["P1", "P1", "P1", "P1", "P2", "P2"]
 
 
 @pytest.mark.parametrize(

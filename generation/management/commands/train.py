@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from jobs.models import JobStatus
 
 from generation.engine.base import EngineError, Hyperparameters, Progress, get_generator_class
-from generation.models import GeneratorRun
+from generation.models import ConditionOn, GeneratorRun
 from generation.progress import progress_message
 from generation.services import (
     GenerationError,
@@ -88,11 +88,14 @@ class Command(BaseCommand):
         parser.add_argument("--max-grad-norm", type=float, help="Gradient clipping norm (DP only).")
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--max-minutes", type=int, default=10)
+        parser.add_argument("--condition-on", choices=ConditionOn.values, default=ConditionOn.POPULATION,
+                            help="The panel's labels a conditional model learns to sample by.")
         parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
                             help="A hyperparameter; repeat for several.")
         parser.add_argument("--sample", type=int, metavar="N",
                             help="Then sample N synthetic individuals (VCF, index, panel).")
-        parser.add_argument("--population", help="Sample this population (conditional models).")
+        parser.add_argument("--population",
+                            help="Sample this population (a superpopulation when conditioned on them).")
         parser.add_argument("--org", help="Organisation slug, when the cohort name is ambiguous.")
         parser.add_argument("--user", help="Record the run as this user (default: the cohort's registrant).")
 
@@ -109,7 +112,7 @@ class Command(BaseCommand):
                 hyperparameters=parse_params(params_class, options["param"]),
                 target_epsilon=options["epsilon"], target_delta=options["delta"],
                 max_grad_norm=options["max_grad_norm"], seed=options["seed"],
-                max_minutes=options["max_minutes"], queue=False,
+                max_minutes=options["max_minutes"], condition_on=options["condition_on"], queue=False,
             )
         except GenerationError as error:
             raise CommandError(str(error)) from None
