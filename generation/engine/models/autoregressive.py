@@ -26,12 +26,22 @@ one forward pass (:mod:`.made`). That choice buys four things the GAN (Yelmen et
   accountant sees exactly the planned epochs.
 
 Defaults (tuned on the 805-SNP benchmark, ``bench/generators.py``): a small network
-(16 hidden units) over 16 latent ancestry components, plus a direct weight from each SNP
-to the next (MADE's direct connections, banded to one SNP) with its own learning rate.
-The mixture carries population structure, the direct weights carry tight local LD (with
-hidden degrees spread over the SNPs, most outputs otherwise cannot see the SNP just
-before them), and the small hidden layer keeps the model from memorising individuals:
-larger ones scored higher privacy loss at no gain in fidelity.
+(16 hidden units) over latent ancestry components, one per label the model is trained on
+(from 4 to 16), plus a direct weight from each SNP to the next (MADE's direct connections,
+banded to one SNP) with its own learning rate. The mixture carries population structure,
+the direct weights carry tight local LD (with hidden degrees spread over the SNPs, most
+outputs otherwise cannot see the SNP just before them), and the small hidden layer keeps
+the model from memorising individuals: larger ones scored higher privacy loss at no gain
+in fidelity.
+
+Why one component per label: components finer than the labels find the sub-groups the
+custodian chose not to sample by, and sub-group frequencies estimated from few haplotypes
+are a membership signal (Homer et al. 2008). Trained on the five 1000 Genomes
+superpopulations, 16 components found the populations again (PCA distance 0.02, privacy
+loss 0.044 averaged over five draws) where 5 components scored 0.025; without labels, 4
+components recover the continental groups. Above 16 nothing is gained: with the 26
+populations as labels, 26 components scored 0.049 on average over three seeds against 0.042
+for 16, at the same fidelity.
 
 Conditional generation: ``sample(n, population=POP)`` draws from ``p(x | POP)``; without
 a population, labels are drawn in the training proportions, so the output is the
@@ -81,14 +91,28 @@ from ..base import (
 from ..split import train_holdout_split
 from .made import ConditionalMADE, initialise_as_latent_classes
 
+AUTOMATIC_COMPONENTS = (4, 16)  # the range of the automatic mixture size
+
+
+def mixture_components(requested: int, n_labels: int) -> int:
+    """The mixture size: ``requested``, or for 0 one component per label, kept within
+    :data:`AUTOMATIC_COMPONENTS` (the module docstring says why).
+
+    >>> mixture_components(0, 26), mixture_components(0, 5), mixture_components(0, 1), mixture_components(8, 26)
+    (16, 5, 4, 8)
+    """
+    low, high = AUTOMATIC_COMPONENTS
+    return requested or min(high, max(low, n_labels))
+
 
 @dataclass(frozen=True)
 class AutoregressiveParams(Hyperparameters):
     hidden: int = field(default=16, metadata={"min": 8, "max": 4096, "help": "Units per hidden layer."})
     layers: int = field(default=1, metadata={"min": 1, "max": 4, "help": "Hidden layers."})
     components: int = field(
-        default=16,
-        metadata={"min": 1, "max": 256, "help": "Latent mixture components (ancestry groups)."},
+        default=0,
+        metadata={"min": 0, "max": 256, "help": "Latent mixture components (ancestry groups); "
+                  "0: one per label trained on, from {} to {}.".format(*AUTOMATIC_COMPONENTS)},
     )
     direct_window: int = field(
         default=1,
@@ -176,7 +200,7 @@ class AutoregressiveGenerator(HaplotypeGenerator):
             n_populations=n_populations,
             population_dim=p.population_dim,
             dropout=p.dropout,
-            components=p.dp_components if self.private_ else p.components,
+            components=p.dp_components if self.private_ else mixture_components(p.components, n_populations),
             direct_window=p.direct_window,
         )
 
@@ -358,7 +382,7 @@ class _PlainLoop:
             # only has to learn the dependence on earlier SNPs and the population
             frequency = (self.train_x.sum(0) + 0.5) / (self.train_x.shape[0] + 1.0)
             self.network.output.bias.copy_(torch.logit(frequency))
-        if self.p.components > 1:
+        if self.network.components > 1:
             initialise_as_latent_classes(self.network, self.train_x, self.train_pop)
 
     # -- the loop -------------------------------------------------------------------------
@@ -527,7 +551,7 @@ class _PrivateLoop(_PlainLoop):
         loss.backward()
         self.optimizer.step()
         self.model.epsilon_spent_ = self.engine.get_epsilon(self.delta)
-        return float(loss) / 2
+        return float(loss.detach()) / 2
 
     def end_epoch(self) -> dict[str, float]:
         self.model.network_ = self.snapshot()
