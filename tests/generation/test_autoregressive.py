@@ -240,7 +240,7 @@ def test_dp_per_individual_gradients_are_exact() -> None:
     [
         ({"hidden": 0}, "hidden must be >= 8"),
         ({"dropout": 0.95}, "dropout must be <= 0.9"),
-        ({"components": 0}, "components must be >= 1"),
+        ({"components": -1}, "components must be >= 0"),
         ({"direct_window": -1}, "direct_window must be >= 0"),
         ({"direct_learning_rate": 2.0}, "direct_learning_rate must be <= 1.0"),
         ({"depth": 3}, "unknown hyperparameter"),
@@ -327,3 +327,17 @@ def test_em_start_finds_every_cluster_when_restarted(restarts: int) -> None:
         assert not all(recovered)  # the failure the restarts exist for
     else:
         assert all(recovered)
+
+
+def test_automatic_mixture_has_a_component_per_label_within_its_range(two_populations, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    haplotypes, labels, _ = two_populations
+    model = small_model(components=0, max_epochs=1)
+    model.fit(haplotypes, labels)
+    assert model.network_ is not None and model.network_.components == 4  # 2 labels, at least 4
+    model.save(tmp_path / "model.pt")
+    loaded = HaplotypeGenerator.load(tmp_path / "model.pt")
+    np.testing.assert_array_equal(loaded.sample(6, seed=1), model.sample(6, seed=1))
+    many = [f"P{row // 2 % 20}" for row in range(len(haplotypes))]  # 20 labels
+    wide = small_model(components=0, max_epochs=1)
+    wide.fit(haplotypes, many)
+    assert wide.network_ is not None and wide.network_.components == 16  # capped
