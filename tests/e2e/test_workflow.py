@@ -92,12 +92,15 @@ def test_the_whole_release_workflow(  # type: ignore[no-untyped-def]
     page.get_by_label("Model").select_option("autoregressive")
     page.wait_for_load_state("networkidle")  # the model's hyperparameter fields are swapped in
     expect(page.locator("#hyperparameters legend")).to_contain_text("autoregressive")
+    expect(page.get_by_role("radio", name="Population", exact=True)).to_be_checked()
+    expect(page.get_by_role("radio", name="Superpopulation")).to_be_visible()
     page.get_by_label("Dp epochs").fill("6")
     page.get_by_label("Target epsilon (ε)").fill("8")
     page.get_by_role("button", name="Start training").click()
     expect(page.get_by_role("heading", name=re.compile(r"Run \d+: autoregressive"))).to_be_visible()
     expect(page.get_by_role("button", name="Sample synthetic individuals")).to_be_visible(timeout=WORKER_WAIT)
     expect(page.get_by_text("Epoch 6 of 6")).to_be_visible()
+    expect(page.get_by_role("row", name="Conditioned on Population")).to_be_visible()
     expect(page.get_by_text(re.compile(r"ε spent|epsilon spent", re.I)).first).to_be_visible()
     screenshot(page, "run")
 

@@ -36,12 +36,13 @@ in fidelity.
 
 Why one component per label: components finer than the labels find the sub-groups the
 custodian chose not to sample by, and sub-group frequencies estimated from few haplotypes
-are a membership signal (Homer et al. 2008). Trained on the five 1000 Genomes
-superpopulations, 16 components found the populations again (PCA distance 0.02, privacy
-loss 0.044 averaged over five draws) where 5 components scored 0.025; without labels, 4
-components recover the continental groups. Above 16 nothing is gained: with the 26
-populations as labels, 26 components scored 0.049 on average over three seeds against 0.042
-for 16, at the same fidelity.
+are a membership signal (Homer et al. 2008). On the 805-SNP benchmark, trained on the five
+1000 Genomes superpopulations, 16 components found the populations again (PCA distance
+0.021, as with population labels) and scored privacy loss 0.038, where 5 components scored
+0.030 (PCA distance 0.046); without labels, 4 components recover the continental groups.
+Above 16 nothing is gained: with the 26 populations as labels, 26 components scored 0.050
+against 0.042 for 16, at the same fidelity. (Means over seeds 7, 1, 2 and five synthetic
+draws each: ``bench/privacy_reference.py``.)
 
 Conditional generation: ``sample(n, population=POP)`` draws from ``p(x | POP)``; without
 a population, labels are drawn in the training proportions, so the output is the
