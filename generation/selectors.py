@@ -111,13 +111,19 @@ def run_populations(run: GeneratorRun) -> list[str]:
     return list(label_counts(run.cohort, run.training_level))
 
 
-def run_hyperparameters(run: GeneratorRun) -> list[tuple[str, Any]]:
-    """The run's hyperparameters in the order its model declares them (as the form shows them)."""
+def run_hyperparameters(run: GeneratorRun) -> list[tuple[str, str, str]]:
+    """The run's hyperparameters in the order its model declares them (as the form shows
+    them): name, value as shown (with what 0 stands for, where the model says) and help."""
     model_class = available_generators().get(run.model_name)
-    declared = [f.name for f in dataclasses.fields(model_class.Params)] if model_class else []
+    declared = {f.name: f.metadata for f in dataclasses.fields(model_class.Params)} if model_class else {}
     stored = run.hyperparameters or {}
     names = [n for n in declared if n in stored] + [n for n in stored if n not in declared]
-    return [(name, stored[name]) for name in names]
+    rows = []
+    for name in names:
+        value, meta = stored[name], declared.get(name, {})
+        shown = f"{value} ({meta['zero']})" if value == 0 and "zero" in meta else str(value)
+        rows.append((name, shown, meta.get("help", "")))
+    return rows
 
 
 def audit_report_for(synthetic_set: SyntheticSet) -> Any | None:

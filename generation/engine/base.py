@@ -81,7 +81,8 @@ class Hyperparameters:
     """Base for each model's hyperparameters; subclasses add fields with defaults.
 
     Each field may carry ``metadata={"help": ..., "min": ..., "max": ..., "choices": ...}``;
-    :meth:`validate` enforces them and the site builds its form from them.
+    :meth:`validate` enforces them and the site builds its form from them. ``"zero"`` says
+    what a value of 0 stands for (shown beside it on the run page).
     """
 
     def __post_init__(self) -> None:

@@ -112,8 +112,9 @@ class AutoregressiveParams(Hyperparameters):
     layers: int = field(default=1, metadata={"min": 1, "max": 4, "help": "Hidden layers."})
     components: int = field(
         default=0,
-        metadata={"min": 0, "max": 256, "help": "Latent mixture components (ancestry groups); "
-                  "0: one per label trained on, from {} to {}.".format(*AUTOMATIC_COMPONENTS)},
+        metadata={"min": 0, "max": 256, "zero": "automatic: one per label, {} to {}".format(*AUTOMATIC_COMPONENTS),
+                  "help": "Latent mixture components (ancestry groups); 0: one per label trained on, "
+                  "from {} to {}.".format(*AUTOMATIC_COMPONENTS)},
     )
     direct_window: int = field(
         default=1,

@@ -66,3 +66,11 @@ def test_a_failed_run_shows_why(custodian_client, queued_run) -> None:  # type: 
     queued_run.save()
     page = custodian_client.get(_url(queued_run)).content.decode()
     assert "Training failed." in page and "Expected more haplotypes." in page
+
+
+def test_run_page_says_what_an_automatic_mixture_size_means(custodian_client, ingested_cohort, custodian) -> None:  # type: ignore[no-untyped-def]
+    from generation.services import run_create
+
+    run = run_create(cohort=ingested_cohort, user=custodian, model_name="autoregressive", queue=False)
+    page = custodian_client.get(reverse("run_detail", args=[run.pk])).content.decode()
+    assert "<td>0 (automatic: one per label, 4 to 16)</td>" in page
