@@ -171,4 +171,3 @@ def test_train_command_conditions_on_superpopulations(ingested_cohort, capsys) -
     run = GeneratorRun.objects.get()
     assert run.condition_on == "superpopulation"
     assert "synthetic set" in capsys.readouterr().out
-
