@@ -94,6 +94,7 @@ def test_the_whole_release_workflow(  # type: ignore[no-untyped-def]
     expect(page.locator("#hyperparameters legend")).to_contain_text("autoregressive")
     expect(page.get_by_role("radio", name="Population", exact=True)).to_be_checked()
     expect(page.get_by_role("radio", name="Superpopulation")).to_be_visible()
+    screenshot(page, "run-form")
     page.get_by_label("Dp epochs").fill("6")
     page.get_by_label("Target epsilon (ε)").fill("8")
     page.get_by_role("button", name="Start training").click()
