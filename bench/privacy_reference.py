@@ -43,7 +43,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 
-from generators import MODEL_SEED, benchmark_data  # noqa: E402
+from generators import MODEL_SEED, benchmark_data, labelled_as  # noqa: E402
 
 from audit.metrics.fidelity import allele_frequency_r2  # noqa: E402
 from audit.metrics.ld import ld_r2_correlation  # noqa: E402
@@ -115,19 +115,13 @@ MODEL_VARIANTS: list[tuple[str, str, dict[str, Any]]] = [
 MODEL_SEEDS = (MODEL_SEED, 1, 2)
 
 
-def model_rows(data: dict[str, Any], superpopulation: dict[str, str], threads: int,
-               draws: int) -> list[dict[str, Any]]:
+def model_rows(data: dict[str, Any], threads: int, draws: int) -> list[dict[str, Any]]:
     import torch
 
     torch.set_num_threads(threads)
-    labelings = {
-        "population": data["train_labels"],
-        "superpopulation": [superpopulation[p] for p in data["train_labels"]],
-        "none": None,
-    }
     rows = []
     for name, labeling, overrides in MODEL_VARIANTS:
-        labels = labelings[labeling]
+        labels = None if labeling == "none" else labelled_as(data, labeling)["train_labels"]
         shares = dict(Counter((labels or [])[0::2]))
         per_seed, fidelity = [], []
         for seed in MODEL_SEEDS:
@@ -163,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     superpopulation = data["superpopulation_of"]
     rows = memoryless_rows(data, superpopulation, args.draws)
     if not args.skip_models:
-        rows += model_rows(data, superpopulation, args.threads, args.draws)
+        rows += model_rows(data, args.threads, args.draws)
     RESULTS.write_text(json.dumps({
         "benchmark": "1000 Genomes 805 SNPs, the generator benchmark's split",
         "measured": time.strftime("%Y-%m-%d"),

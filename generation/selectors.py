@@ -91,7 +91,7 @@ def synthetic_populations(synthetic_set: SyntheticSet) -> list[str] | None:
     one drawn in the training proportions), written to the set's panel. An unconditional
     model's panel says "synthetic", which is no real population.
     """
-    if not run_populations(synthetic_set.run):
+    if not run_learnt_labels(synthetic_set.run):
         return None
     column = synthetic_set.run.label_level
     return [row[column] for row in synthetic_panel(synthetic_set) for _ in range(2)]
@@ -102,12 +102,18 @@ def generator_choices() -> list[tuple[str, type[HaplotypeGenerator]]]:
     return list(available_generators().items())
 
 
+def run_learnt_labels(run: GeneratorRun) -> bool:
+    """Whether the run's model learnt labels to sample by (from the run alone, no I/O)."""
+    model_class = available_generators().get(run.model_name)
+    return model_class is not None and model_class.supports_conditional and run.training_level is not None
+
+
 def run_populations(run: GeneratorRun) -> list[str]:
     """Labels a run can sample conditionally, at the level it learnt (populations or
     superpopulations); empty for a run that learnt none."""
-    model_class = available_generators().get(run.model_name)
-    if model_class is None or not model_class.supports_conditional or run.training_level is None:
+    if not run_learnt_labels(run):
         return []
+    assert run.training_level is not None
     return list(label_counts(run.cohort, run.training_level))
 
 

@@ -93,6 +93,7 @@ from ..split import train_holdout_split
 from .made import ConditionalMADE, initialise_as_latent_classes
 
 AUTOMATIC_COMPONENTS = (4, 16)  # the range of the automatic mixture size
+AUTOMATIC = "automatic: one per label, {} to {}".format(*AUTOMATIC_COMPONENTS)
 
 
 def mixture_components(requested: int, n_labels: int) -> int:
@@ -112,9 +113,8 @@ class AutoregressiveParams(Hyperparameters):
     layers: int = field(default=1, metadata={"min": 1, "max": 4, "help": "Hidden layers."})
     components: int = field(
         default=0,
-        metadata={"min": 0, "max": 256, "zero": "automatic: one per label, {} to {}".format(*AUTOMATIC_COMPONENTS),
-                  "help": "Latent mixture components (ancestry groups); 0: one per label trained on, "
-                  "from {} to {}.".format(*AUTOMATIC_COMPONENTS)},
+        metadata={"min": 0, "max": 256, "zero": AUTOMATIC,
+                  "help": f"Latent mixture components (ancestry groups); 0: {AUTOMATIC}."},
     )
     direct_window: int = field(
         default=1,
