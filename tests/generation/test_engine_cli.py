@@ -215,4 +215,6 @@ def test_conditioning_on_superpopulations_needs_them_in_the_panel(
                    "gives no superpopulation for 30 sample(s)")
     assert_refused(run_cli("train", *common, "--condition-on", "superpopulation"),
                    "--condition-on needs --panel")
+    assert_refused(run_cli("train", *common, "--panel", panel, "--condition-on", "continent"),
+                   "--condition-on", "invalid choice: 'continent'")
     assert not (tmp_path / "run").exists()

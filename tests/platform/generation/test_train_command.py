@@ -53,6 +53,8 @@ def test_train_by_id_then_sample(ingested_cohort, capsys) -> None:  # type: igno
         (["Simulated", "--model", "rbm", "--param", "depth=3"], "unknown hyperparameter(s) depth"),
         (["Simulated", "--model", "rbm", "--epsilon", "1"], "cannot be trained with differential privacy"),
         (["Simulated", "--model", "autoregressive", "--epsilon", "0"], "target epsilon must be greater than 0"),
+        (["Simulated", "--model", "autoregressive", "--condition-on", "continent"],
+         "argument --condition-on: invalid choice: 'continent'"),
     ],
 )
 def test_bad_input_is_a_command_error_with_the_reason(ingested_cohort, arguments: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
